@@ -1,0 +1,78 @@
+"""The ledger over HTTP: C2SP tlog-tiles under ``/ledger/`` (public, read-only: it holds only
+commitments) and auditor routes under ``/v1/ledger/`` that disclose records and proofs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from amparo import ledger
+from amparo.api._auth import require_role
+from amparo.api._deps import AmparoDep
+from amparo.auth import Principal
+from amparo.errors import NotFoundError
+from amparo.ledger import Ledger
+from amparo.ledger._tiles import TILE_WIDTH, parse_tile_path
+
+__all__ = ["get_ledger", "router"]
+
+router = APIRouter()
+
+_IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+Auditor = Annotated[Principal, Depends(require_role("auditor"))]
+
+
+def get_ledger(request: Request, amparo: AmparoDep) -> Ledger:
+    """The app's ledger (``app.state.ledger``), built from the settings on first use."""
+    found: Ledger | None = getattr(request.app.state, "ledger", None)
+    if found is None:
+        found = ledger.ledger_from_settings(amparo.settings, amparo.engine)
+        request.app.state.ledger = found
+    return found
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+
+
+@router.get("/ledger/checkpoint", response_class=PlainTextResponse, tags=["ledger"])
+def checkpoint(log: LedgerDep) -> Response:
+    """The newest signed checkpoint (C2SP tlog-checkpoint). No key needed."""
+    note = log.latest_note()
+    if note is None:
+        raise NotFoundError("the ledger has not signed a checkpoint yet")
+    return PlainTextResponse(
+        note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "max-age=2"}
+    )
+
+
+@router.get("/ledger/tile/{path:path}", tags=["ledger"])
+def tile(path: str, log: LedgerDep) -> Response:
+    """A tile or entry bundle (C2SP tlog-tiles). No key needed; entries are commitments."""
+    key = parse_tile_path(path)
+    if key is None:
+        raise NotFoundError(f"no tile at {path!r}", hint="see https://c2sp.org/tlog-tiles")
+    data = log.tile(key)
+    if data is None:
+        raise NotFoundError(f"tile {path} does not exist yet")
+    headers = _IMMUTABLE if key.width <= TILE_WIDTH else {}
+    return Response(data, media_type="application/octet-stream", headers=headers)
+
+
+@router.get("/v1/ledger/records/{entry_id}", tags=["ledger"])
+def record(entry_id: int, log: LedgerDep, _: Auditor) -> dict[str, Any]:
+    """Disclose an entry's full record and salt; ``SHA-256(salt || record)`` is its leaf."""
+    return log.disclose(entry_id).to_dict()
+
+
+@router.get("/v1/ledger/leaves/{index}", tags=["ledger"])
+def leaf(index: int, log: LedgerDep, _: Auditor) -> dict[str, Any]:
+    """Disclose the entry at tree position ``index``."""
+    return log.disclose_index(index).to_dict()
+
+
+@router.get("/v1/ledger/proofs/{entry_id}", response_class=PlainTextResponse, tags=["ledger"])
+def proof(entry_id: int, log: LedgerDep, _: Auditor) -> Response:
+    """A tlog-proof file for the entry, verifiable offline with `amparo ledger check-proof`."""
+    return PlainTextResponse(log.prove(entry_id), media_type="text/plain; charset=utf-8")

@@ -1,0 +1,51 @@
+"""Prometheus metrics, one registry per app (so tests and several apps don't share state)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from amparo.runtime import Amparo
+from amparo.scan import Match
+
+__all__ = ["Metrics"]
+
+
+class _IndexCollector(Collector):
+    def __init__(self, amparo: Amparo) -> None:
+        self._amparo = amparo
+
+    def collect(self) -> Iterable[Metric]:
+        status = self._amparo.matcher.pdq.status()
+        size = GaugeMetricFamily("amparo_index_size", "Hashes in the index", labels=["signal_type"])
+        size.add_metric([status.signal_type], status.size)
+        built = GaugeMetricFamily(
+            "amparo_index_built_to", "Last change applied to the index", labels=["signal_type"]
+        )
+        built.add_metric([status.signal_type], status.built_to)
+        return [size, built]
+
+
+class Metrics:
+    def __init__(self, amparo: Amparo) -> None:
+        self.registry = CollectorRegistry()
+        self.scans = Counter("amparo_scans", "Scans and lookups", ["kind"], registry=self.registry)
+        self.matches = Counter(
+            "amparo_matches", "Matches found", ["bank", "signal_type"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "amparo_request_seconds",
+            "Time to answer scan, hash and match requests",
+            ["route"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.registry.register(_IndexCollector(amparo))
+
+    def count(self, kind: str, matches: Sequence[Match]) -> None:
+        self.scans.labels(kind).inc()
+        for m in matches:
+            self.matches.labels(m.bank, m.signal_type).inc()

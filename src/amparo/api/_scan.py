@@ -1,0 +1,257 @@
+"""Scanning routes: /v1/scan (and its batch form), /v1/hash, /v1/match."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
+
+from amparo.api._auth import require_role
+from amparo.api._deps import AmparoDep
+from amparo.auth import Principal
+from amparo.errors import InputError, MediaTooLargeError
+from amparo.remote import fetch_url
+from amparo.runtime import Amparo
+from amparo.scan import Query as LookupQuery
+from amparo.scan import match_hashes, scan_media
+from amparo.signals import hash_media, normalize_signal
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["scan"])
+
+Scanner = Annotated[Principal, Depends(require_role("scanner"))]
+
+MAX_BATCH = 16
+_MEDIA_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"url": {"type": "string", "format": "uri"}},
+                    "required": ["url"],
+                }
+            },
+        },
+    }
+}
+_BATCH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                    },
+                }
+            },
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "urls": {"type": "array", "items": {"type": "string", "format": "uri"}}
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+async def _read_upload(upload: UploadFile, limit: int) -> bytes:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise MediaTooLargeError(
+            f"{upload.filename or 'the file'} is over the {limit}-byte limit",
+            hint="send a smaller file, or raise AMPARO_MEDIA_MAX_BYTES",
+        )
+    return data
+
+
+async def _media_inputs(
+    request: Request, amparo: Amparo, *, many: bool
+) -> list[tuple[str | None, str, bytes]]:
+    """(filename or URL, source, bytes) for each input of a multipart or JSON request."""
+    limit = amparo.settings.media.max_bytes
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        async with request.form(max_files=MAX_BATCH, max_fields=MAX_BATCH) as form:
+            uploads = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
+            if not uploads:
+                raise InputError(
+                    "no file in the form", hint="send the media as a multipart field named 'file'"
+                )
+            if not many and len(uploads) > 1:
+                raise InputError("send one file here", hint="use /v1/scan/batch for several files")
+            return [(u.filename, "upload", await _read_upload(u, limit)) for u in uploads]
+    if ctype.startswith("application/json"):
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise InputError("the body is not valid JSON") from exc
+        if not isinstance(body, dict):
+            raise InputError("the JSON body must be an object", hint='send {"url": "https://..."}')
+        urls = body.get("urls") if many else [body.get("url")]
+        if many and urls is None and "url" in body:
+            urls = [body["url"]]
+        if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+            raise InputError(
+                "give the media's address as a string",
+                hint='send {"urls": ["https://..."]}' if many else 'send {"url": "https://..."}',
+            )
+        if len(urls) > MAX_BATCH:
+            raise InputError(f"at most {MAX_BATCH} URLs per request")
+        out = []
+        for url in urls:
+            data = await run_in_threadpool(fetch_url, url, amparo.settings)
+            out.append((url, "url", data))
+        return out
+    raise InputError(
+        f"unsupported content type {ctype or '(none)'!r}",
+        hint="send multipart/form-data with a 'file' field, or JSON with a 'url'",
+    )
+
+
+@router.post(
+    "/scan",
+    summary="Scan one file or URL: signals, matches against every bank, and a scan id",
+    openapi_extra=_MEDIA_BODY,
+)
+async def scan(
+    request: Request,
+    amparo: AmparoDep,
+    principal: Scanner,
+    dihedral: Annotated[
+        bool, Query(description="Also match the 8 rotations/flips of the PDQ hash.")
+    ] = False,
+    include_low_quality: Annotated[
+        bool, Query(description="Match the PDQ even when its quality is below the threshold.")
+    ] = False,
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    ((name, source, data),) = await _media_inputs(request, amparo, many=False)
+    result = await run_in_threadpool(
+        scan_media,
+        amparo,
+        data,
+        filename=name,
+        source=source,
+        dihedral=dihedral,
+        include_low_quality=include_low_quality,
+        principal=principal,
+    )
+    metrics = request.app.state.metrics
+    metrics.count("scan", result.matches)
+    metrics.latency.labels("scan").observe(time.perf_counter() - started)
+    return result.to_dict()
+
+
+@router.post(
+    "/scan/batch",
+    summary="Scan several files (multipart 'files') or URLs (JSON 'urls'); errors per item",
+    openapi_extra=_BATCH_BODY,
+)
+async def scan_batch(
+    request: Request,
+    amparo: AmparoDep,
+    principal: Scanner,
+    dihedral: bool = False,
+    include_low_quality: bool = False,
+) -> dict[str, Any]:
+    inputs = await _media_inputs(request, amparo, many=True)
+    results: list[dict[str, Any]] = []
+    metrics = request.app.state.metrics
+    for name, source, data in inputs:
+        started = time.perf_counter()
+        try:
+            result = await run_in_threadpool(
+                scan_media,
+                amparo,
+                data,
+                filename=name,
+                source=source,
+                dihedral=dihedral,
+                include_low_quality=include_low_quality,
+                principal=principal,
+            )
+        except InputError as exc:
+            results.append({"input": name, **exc.to_dict()})
+            continue
+        metrics.count("scan", result.matches)
+        metrics.latency.labels("scan").observe(time.perf_counter() - started)
+        results.append({"input": name, **result.to_dict()})
+    return {"results": results}
+
+
+@router.post("/hash", summary="Hash one file or URL; no matching", openapi_extra=_MEDIA_BODY)
+async def hash_route(
+    request: Request,
+    amparo: AmparoDep,
+    _: Scanner,
+    dihedral: Annotated[bool, Query(description="Also return the 8 PDQ variants.")] = False,
+) -> dict[str, Any]:
+    ((_name, _source, data),) = await _media_inputs(request, amparo, many=False)
+    signals = await run_in_threadpool(hash_media, data, amparo.settings.media, dihedral=dihedral)
+    request.app.state.metrics.scans.labels("hash").inc()
+    result: dict[str, Any] = signals.to_dict()
+    return result
+
+
+class HashIn(BaseModel):
+    signal_type: str = Field(description="pdq, md5, sha256 or video_md5", examples=["pdq"])
+    value: str = Field(description="The hash, in hex")
+
+
+class MatchIn(BaseModel):
+    hashes: list[HashIn] = Field(min_length=1, max_length=10_000)
+    banks: list[str] | None = Field(None, description="Only these banks (default: all)")
+    include_disabled: bool = Field(False, description="Also return disabled entries")
+
+
+@router.post("/match", summary="Match hashes (no media) against every bank")
+async def match(
+    body: MatchIn, request: Request, amparo: AmparoDep, principal: Scanner
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    queries = [
+        LookupQuery(h.signal_type.lower(), normalize_signal(h.signal_type.lower(), h.value))
+        for h in body.hashes
+    ]
+    results = await run_in_threadpool(
+        match_hashes,
+        amparo,
+        queries,
+        principal=principal,
+        only_enabled=not body.include_disabled,
+        banks=body.banks,
+    )
+    metrics = request.app.state.metrics
+    for found in results:
+        metrics.count("match", found)
+    metrics.latency.labels("match").observe(time.perf_counter() - started)
+    return {
+        "results": [
+            {
+                "signal_type": q.signal_type,
+                "value": q.value,
+                "matched": bool(found),
+                "matches": [m.to_dict() for m in found],
+            }
+            for q, found in zip(queries, results, strict=True)
+        ]
+    }

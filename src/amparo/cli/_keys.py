@@ -1,0 +1,62 @@
+"""``amparo keys ...``: API keys and the secret that encrypts stored credentials."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from cryptography.fernet import Fernet
+from rich.table import Table
+
+from amparo import auth
+from amparo.cli._common import AmparoGroup, err, out, runtime
+
+__all__ = ["app"]
+
+app = typer.Typer(cls=AmparoGroup, no_args_is_help=True, help="Manage API keys.")
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(auth.ROLES)}.")],
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")],
+) -> None:
+    """Create an API key and print it once (it is stored only as a digest)."""
+    with runtime(ctx).session() as s:
+        principal, plaintext = auth.create_key(s, name=name, role=role)
+    err.print(f"key {principal.key_id} ({principal.role}) for {principal.name}; shown only once:")
+    print(plaintext)
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """List keys (never their secrets)."""
+    with runtime(ctx).session() as s:
+        keys = auth.list_keys(s)
+    table = Table("id", "name", "role", "created", "revoked")
+    for k in keys:
+        table.add_row(
+            str(k.key_id),
+            k.name,
+            k.role,
+            k.created_at.isoformat() if k.created_at else "",
+            "yes" if k.revoked else "",
+        )
+    out.print(table)
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context, key_id: Annotated[int, typer.Argument(help="The key's id.")]
+) -> None:
+    """Revoke a key; requests with it fail from now on."""
+    with runtime(ctx).session() as s:
+        principal = auth.revoke_key(s, key_id)
+    out.print(f"revoked key {principal.key_id} ({principal.name})")
+
+
+@app.command("secret")
+def secret() -> None:
+    """Print a new secret for AMPARO_SECRET_KEY (encrypts stored exchange credentials)."""
+    print(Fernet.generate_key().decode())

@@ -1,0 +1,145 @@
+"""``amparo hash`` and ``amparo match``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from amparo.cli._common import err, out, runtime
+from amparo.config import Settings
+from amparo.errors import AmparoError, InputError
+from amparo.scan import scan_media
+from amparo.signals import hash_media
+
+__all__ = ["hash_command", "match_command"]
+
+Files = Annotated[list[Path], typer.Argument(help="Image files to read.", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per input line.")]
+Dihedral = Annotated[
+    bool, typer.Option("--dihedral", help="Also use the 8 rotations/flips of the PDQ hash.")
+]
+
+
+def _read(path: Path, limit: int) -> bytes:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file", hint="check the path")
+    size = path.stat().st_size
+    if size > limit:
+        raise InputError(
+            f"{path}: {size} bytes is over the {limit}-byte limit",
+            hint="raise AMPARO_MEDIA_MAX_BYTES if this is expected",
+        )
+    return path.read_bytes()
+
+
+def _report_error(path: Path, exc: AmparoError, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"path": str(path), **exc.to_dict()}))
+    err.print(f"[red]{path}:[/] {exc.diagnostics()}", highlight=False)
+
+
+def hash_command(files: Files, as_json: JsonOpt = False, dihedral: Dihedral = False) -> None:
+    """Print the PDQ (with quality), MD5 and SHA-256 of each file."""
+    settings = Settings()
+    failed = False
+    table = Table("path", "pdq", "quality", "md5", "sha256")
+    for path in files:
+        try:
+            signals = hash_media(
+                _read(path, settings.media.max_bytes), settings.media, dihedral=dihedral
+            )
+        except AmparoError as exc:
+            failed = True
+            _report_error(path, exc, as_json)
+            continue
+        row: dict[str, Any] = {"path": str(path), **_flat(signals.to_dict())}
+        if as_json:
+            print(json.dumps(row))
+        else:
+            table.add_row(
+                str(path), row["pdq"] or "-", str(row["pdq_quality"]), row["md5"], row["sha256"]
+            )
+    if not as_json and table.row_count:
+        out.print(table)
+    if failed:
+        raise typer.Exit(2)
+
+
+def _flat(signals: dict[str, Any]) -> dict[str, Any]:
+    """The --json fields: md5, sha256, pdq, pdq_quality (plus dihedral variants if asked)."""
+    pdq = signals.get("pdq") or {}
+    row = {
+        "md5": signals["md5"],
+        "sha256": signals["sha256"],
+        "pdq": pdq.get("hash") if isinstance(pdq, dict) else pdq,
+        "pdq_quality": pdq.get("quality") if isinstance(pdq, dict) else signals.get("pdq_quality"),
+    }
+    if signals.get("pdq_dihedral"):
+        row["pdq_dihedral"] = signals["pdq_dihedral"]
+    return row
+
+
+def match_command(
+    ctx: typer.Context,
+    files: Files,
+    as_json: JsonOpt = False,
+    dihedral: Dihedral = False,
+    include_low_quality: Annotated[
+        bool, typer.Option(help="Match PDQ hashes even below the quality threshold.")
+    ] = False,
+) -> None:
+    """Hash each file and match it against every bank. Exit 1 if anything matched."""
+    amparo = runtime(ctx)
+    any_match = failed = False
+    table = Table("path", "matched", "bank", "entry", "type", "distance", "category", "tags")
+    for path in files:
+        try:
+            result = scan_media(
+                amparo,
+                _read(path, amparo.settings.media.max_bytes),
+                filename=str(path),
+                source="cli",
+                dihedral=dihedral,
+                include_low_quality=include_low_quality,
+            )
+        except AmparoError as exc:
+            failed = True
+            _report_error(path, exc, as_json)
+            continue
+        any_match = any_match or bool(result.matches)
+        if as_json:
+            data = result.to_dict()
+            print(
+                json.dumps(
+                    {
+                        "path": str(path),
+                        **_flat(data["signals"]),
+                        "scan_id": data["scan_id"],
+                        "matches": data["matches"],
+                    }
+                )
+            )
+            continue
+        if not result.matches:
+            table.add_row(str(path), "no", "", "", "", "", "", "")
+        for m in result.matches:
+            table.add_row(
+                str(path),
+                "[bold red]yes[/]",
+                m.bank,
+                str(m.entry_id),
+                m.signal_type,
+                str(m.distance),
+                m.category or "",
+                ",".join(m.tags),
+            )
+    if not as_json and table.row_count:
+        out.print(table)
+    if failed:
+        raise typer.Exit(2)
+    if any_match:
+        raise typer.Exit(1)

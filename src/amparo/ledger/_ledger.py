@@ -1,0 +1,325 @@
+"""The log: integrate committed entries into the tree, sign checkpoints, prove, disclose."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from amparo.errors import FetchError, NotFoundError
+from amparo.ledger import _store
+from amparo.ledger._checkpoint import Checkpoint
+from amparo.ledger._errors import LedgerVerificationError
+from amparo.ledger._merkle import (
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    subtree_hash,
+    verify_consistency,
+)
+from amparo.ledger._note import Signer, Verifier, sign_note
+from amparo.ledger._proof import ProofFile
+from amparo.ledger._record import record
+from amparo.ledger._tiles import TileBuilder, TileKey, TileNodes
+from amparo.ledger._verify import LocalReport, verify_local
+from amparo.ledger._witness_client import WitnessPeer, request_cosignature
+from amparo.store._base import utcnow
+from amparo.store._ledger_tables import LedgerCheckpointRow, LedgerEntryRow
+
+__all__ = ["Disclosure", "Ledger", "LedgerWorker"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """One entry in full, for an auditor: ``SHA-256(salt || record)`` is its leaf data."""
+
+    entry_id: int
+    index: int | None
+    kind: str
+    created_at: datetime
+    record_text: str
+    salt: bytes
+    commitment: bytes
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "entry_id": self.entry_id,
+            "index": self.index,
+            "kind": self.kind,
+            "created_at": self.created_at.isoformat(),
+            "record": self.record_text,
+            "salt": base64.b64encode(self.salt).decode(),
+            "commitment": base64.b64encode(self.commitment).decode(),
+        }
+
+
+class Ledger:
+    """A tamper-evident log stored in Amparo's database.
+
+    ``signer`` (the log key; its name is the origin) is needed only to sign checkpoints.
+    Entries are written with :func:`amparo.ledger.record` in callers' transactions; this class
+    moves committed entries into the tree (:meth:`integrate`), signs checkpoints after
+    checking they extend the previous one (:meth:`checkpoint`) and serves proofs and tiles.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        signer: Signer | None = None,
+        origin: str | None = None,
+        witnesses: Sequence[WitnessPeer] = (),
+        quorum: int | None = None,
+        tally_seconds: float = 3600.0,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self.engine = engine
+        self.signer = signer
+        self.origin = signer.name if signer else (origin or "")
+        self.witnesses = tuple(witnesses)
+        self.quorum = len(self.witnesses) if quorum is None else quorum
+        self.tally_seconds = tally_seconds
+        self._http = http
+        self._witness_sizes: dict[str, int] = {}
+
+    @property
+    def verifier(self) -> Verifier | None:
+        """The log's public key (its vkey is what auditors are given)."""
+        return self.signer.verifier if self.signer else None
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def integrate(self, limit: int = 100_000) -> int:
+        """Place committed entries (and a due scan tally) into the tree; return the new size.
+
+        Runs under the state lock, so concurrent integrators never interleave: leaf indexes
+        are consecutive, assigned once, in sequence-number order of what was committed.
+        """
+        with self.session() as s, s.begin():
+            state = _store.lock_state(s)
+            now = utcnow()
+            due = state.last_tally_at is None or now - state.last_tally_at >= timedelta(
+                seconds=self.tally_seconds
+            )
+            if due:
+                scans = _store.take_scan_ticks(s)
+                since = state.last_tally_at.isoformat() if state.last_tally_at else None
+                record(s, "scan.tally", {"scans": scans, "since": since, "until": now.isoformat()})
+                state.last_tally_at = now
+            pending = _store.pending_entries(s, limit)
+            if not pending:
+                return state.tree_size
+            size = state.tree_size
+            existing: set[tuple[int, int]] = set()
+
+            def load(level: int, index: int) -> bytes:
+                existing.add((level, index))
+                return _store.read_tile(s, level, index)
+
+            tiles = TileBuilder(size, load).append([leaf_hash(c) for _, c in pending])
+            _store.place_entries(s, [e for e, _ in pending], size)
+            _store.write_tiles(s, tiles, existing)
+            s.flush()
+            new_size = size + len(pending)
+            state.tree_size = new_size
+            state.root_hash = subtree_hash(_store.tile_nodes(s, new_size), 0, new_size)
+            return new_size
+
+    def checkpoint(self) -> str:
+        """Sign (and have witnessed) a checkpoint of the integrated tree; return its note.
+
+        Refuses, with :class:`LedgerVerificationError`, to sign a tree that does not extend
+        the last signed checkpoint, or whose stored tiles do not match the stored root.
+        Returns the last checkpoint unchanged when the tree has not grown.
+        """
+        if self.signer is None:
+            raise LedgerVerificationError(
+                "this ledger has no signing key", hint="set AMPARO_LEDGER_KEY_FILE"
+            )
+        with self.session() as s, s.begin():
+            state = _store.lock_state(s)
+            size = state.tree_size
+            nodes = _store.tile_nodes(s, size)
+            root = subtree_hash(nodes, 0, size)
+            if root != state.root_hash:
+                raise LedgerVerificationError(
+                    f"stored tiles for tree size {size} do not hash to the integrated root: "
+                    "the tree was altered; refusing to sign",
+                    hint="run `amparo ledger verify` to locate the change",
+                )
+            last = _store.latest_checkpoint(s)
+            if last is not None:
+                if size == last.tree_size and root == bytes(last.root_hash):
+                    return last.note
+                self._check_extends(last.tree_size, bytes(last.root_hash), size, root, nodes)
+            text = Checkpoint(self.origin, size, root).text()
+            note = sign_note(text, [self.signer])
+            prior = last.tree_size if last else 0
+            note += self._cosign(note, size, prior, nodes)
+            s.add(LedgerCheckpointRow(tree_size=size, root_hash=root, note=note))
+            return note
+
+    @staticmethod
+    def _check_extends(old: int, old_root: bytes, size: int, root: bytes, nodes: TileNodes) -> None:
+        if size < old:
+            raise LedgerVerificationError(
+                f"the tree has {size} entries but checkpoint {old} was signed: entries were "
+                "removed; refusing to sign"
+            )
+        try:
+            if old > 0:
+                proof = consistency_proof(nodes, old, size)
+                verify_consistency(old, size, proof, old_root, root)
+        except ProofError as exc:
+            raise LedgerVerificationError(
+                f"the tree of size {size} does not extend the signed checkpoint of size {old} "
+                f"({exc}); refusing to sign",
+                hint="run `amparo ledger verify` to locate the change",
+            ) from None
+
+    def _cosign(self, note: str, size: int, prior: int, nodes: TileNodes) -> str:
+        if not self.witnesses:
+            return ""
+
+        def proof_from(old: int) -> list[bytes]:
+            return consistency_proof(nodes, old, size) if 0 < old < size else []
+
+        lines: list[str] = []
+        client = self._http or httpx.Client(timeout=10.0)
+        try:
+            for peer in self.witnesses:
+                old = self._witness_sizes.get(peer.url, prior)
+                try:
+                    lines.append(request_cosignature(client, peer, note, old, proof_from, size))
+                    self._witness_sizes[peer.url] = size
+                except FetchError as exc:
+                    log.warning("ledger: no cosignature: %s", exc.message)
+        finally:
+            if self._http is None:
+                client.close()
+        got = [ln for ln in lines if ln]
+        if len(got) < self.quorum:
+            raise FetchError(
+                f"checkpoint of size {size} got {len(got)} cosignature(s), {self.quorum} needed; "
+                "not published",
+                hint="check that the witnesses are up and know this log's key",
+            )
+        return "".join(got)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def latest_note(self) -> str | None:
+        """The newest signed checkpoint note, or None before the first one."""
+        with self.session() as s:
+            row = _store.latest_checkpoint(s)
+            return row.note if row else None
+
+    def tile(self, key: TileKey) -> bytes | None:
+        """Bytes of a tile or entry bundle resource, or None when it does not exist (yet)."""
+        with self.session() as s:
+            if key.level < 0:
+                return _store.entry_bundle(s, key.index, key.width)
+            data = _store.read_tile(s, key.level, key.index)
+        if len(data) < key.width * 32:
+            return None
+        return data[: key.width * 32]
+
+    def disclose(self, entry_id: int) -> Disclosure:
+        """The full record and salt of entry ``entry_id`` (for auditors only)."""
+        with self.session() as s:
+            row = s.get(LedgerEntryRow, entry_id)
+            if row is None:
+                raise NotFoundError(f"ledger entry {entry_id} does not exist")
+            return _disclosure(row)
+
+    def disclose_index(self, index: int) -> Disclosure:
+        """The entry at leaf ``index`` in full (for auditors only)."""
+        with self.session() as s:
+            row = s.scalars(
+                select(LedgerEntryRow).where(LedgerEntryRow.leaf_index == index)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no ledger entry at index {index}")
+            return _disclosure(row)
+
+    def prove(self, entry_id: int) -> str:
+        """A tlog-proof file for entry ``entry_id`` against the newest checkpoint."""
+        d = self.disclose(entry_id)
+        with self.session() as s:
+            cp = _store.latest_checkpoint(s)
+            if d.index is None or cp is None or cp.tree_size <= d.index:
+                raise NotFoundError(
+                    f"ledger entry {entry_id} is not yet covered by a signed checkpoint",
+                    hint="wait for the next checkpoint or run `amparo ledger checkpoint`",
+                )
+            hashes = inclusion_proof(_store.tile_nodes(s, cp.tree_size), d.index, cp.tree_size)
+            note = cp.note
+        extra = {"entry": d.entry_id, "record": d.record_text, "salt": d.to_dict()["salt"]}
+        raw = json.dumps(extra, sort_keys=True, separators=(",", ":")).encode()
+        return ProofFile(d.index, tuple(hashes), note, raw).text()
+
+    def verify_local(self, log_key: Verifier | None = None) -> LocalReport:
+        """Recompute the tree from stored records and salts; see :func:`verify_local`."""
+        key = log_key or self.verifier
+        if key is None:
+            raise LedgerVerificationError(
+                "no log key to check checkpoints against", hint="pass --vkey"
+            )
+        with self.session() as s:
+            return verify_local(s, key)
+
+    def start_worker(self, interval: float) -> LedgerWorker:
+        """Integrate and checkpoint every ``interval`` seconds in a daemon thread."""
+        worker = LedgerWorker(self, interval)
+        worker.start()
+        return worker
+
+
+def _disclosure(row: LedgerEntryRow) -> Disclosure:
+    return Disclosure(
+        row.id,
+        row.leaf_index,
+        row.kind,
+        row.created_at,
+        bytes(row.record).decode(),
+        bytes(row.salt),
+        bytes(row.commitment),
+    )
+
+
+class LedgerWorker(threading.Thread):
+    """The server's background integrator; :meth:`stop` ends it after the current round."""
+
+    def __init__(self, ledger: Ledger, interval: float) -> None:
+        super().__init__(name="amparo-ledger", daemon=True)
+        self.ledger = ledger
+        self.interval = interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                self.ledger.integrate()
+                if self.ledger.signer is not None:
+                    self.ledger.checkpoint()
+            except Exception:  # keep the server alive; the next round retries
+                log.exception("ledger: integration round failed")
+            self._stop_event.wait(self.interval)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop_event.set()
+        self.join(timeout)

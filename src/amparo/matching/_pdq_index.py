@@ -1,0 +1,422 @@
+"""The thread-safe PDQ index: an immutable base, a small delta, tombstones, compaction.
+
+State lives in one immutable :class:`_Snapshot`. A query reads ``self._snap`` once (one
+reference read, atomic in Python) and works on that snapshot only, so it sees the index
+either before or after any change, never half of one. Writers (``add``, ``remove``) build a
+new snapshot under a lock and swap the reference:
+
+* ``add`` appends to the delta, which queries scan exhaustively (it is kept small), so a
+  new hash is matchable as soon as ``add`` returns;
+* ``remove`` drops delta rows and hides base rows by id (tombstones);
+* compaction, in a background thread, builds a new base from the live rows without holding
+  the lock, then swaps it in and re-applies whatever was added or removed meanwhile.
+
+Don't mutate anything reachable from a snapshot: make a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from amparo.errors import InputError
+from amparo.matching._arrays import as_ids, compact_ids, is_member, ordered_matches
+from amparo.matching._codec import PDQ_BITS, WORDS_DTYPE, parse_pdq_hex, parse_pdq_many
+from amparo.matching._mih import MihBase, SearchHits, distances
+
+__all__ = ["DEFAULT_RADIUS", "PdqIndex", "PdqIndexStats"]
+
+_log = logging.getLogger(__name__)
+
+DEFAULT_RADIUS = 31  # PDQ's "confident match" threshold, as in ThreatExchange and HMA
+_FORMAT_VERSION = 1
+
+I64 = npt.NDArray[np.int64]
+Words = npt.NDArray[np.uint64]
+_EMPTY_IDS = np.empty(0, dtype=np.int64)
+_EMPTY_WORDS = np.empty((0, 4), dtype=WORDS_DTYPE)
+
+
+@dataclass(frozen=True)
+class PdqIndexStats:
+    """Numbers for ``/metrics`` and the admin pages. ``size`` counts live (id, hash) pairs."""
+
+    size: int
+    base_size: int
+    delta_size: int
+    tombstoned_ids: int
+    tombstoned_rows: int
+    memory_bytes: int
+    built_at: datetime | None
+    compactions: int
+    compacting: bool
+
+
+@dataclass(frozen=True, eq=False)
+class _Snapshot:
+    base: MihBase | None
+    dead_rows: int  # base rows hidden by ``tomb``
+    tomb: I64  # sorted unique ids whose base rows are hidden
+    delta_ids: I64
+    delta_words: Words
+    delta_seq: I64  # add order, to tell what a compaction already folded in
+    built_at: datetime | None
+
+    def live_rows(self) -> tuple[npt.NDArray[np.integer[Any]], Words]:
+        """Copies of the (ids, words) of every live row: the base less tombstones, the delta."""
+        ids: list[npt.NDArray[np.integer[Any]]] = [self.delta_ids]
+        words: list[Words] = [self.delta_words]
+        if self.base is not None:
+            base_ids, base_words = self.base.ids, self.base.words
+            if self.tomb.size:
+                keep = ~is_member(base_ids, self.tomb)
+                base_ids, base_words = base_ids[keep], base_words[keep]
+            ids.insert(0, base_ids)
+            words.insert(0, base_words)
+        return compact_ids(np.concatenate(ids)), np.concatenate(words)
+
+
+_EMPTY = _Snapshot(None, 0, _EMPTY_IDS, _EMPTY_IDS, _EMPTY_WORDS, _EMPTY_IDS, None)
+
+
+def _check_radius(radius: int) -> int:
+    if isinstance(radius, bool) or not isinstance(radius, int | np.integer):
+        raise InputError(f"radius must be an integer, got {radius!r}", hint="e.g. radius=31")
+    if not 0 <= radius <= PDQ_BITS:
+        raise InputError(f"radius must be 0..256, got {radius}", hint="PDQ matches use 31")
+    return int(radius)
+
+
+class PdqIndex:
+    """Exact Hamming-radius search over (id, PDQ hash) pairs. Thread-safe.
+
+    ``query`` returns *every* id with a hash within the radius (100% recall; not
+    approximate). An id may hold several hashes; ``remove(id)`` removes all of them, and a
+    query reports each id once, at its smallest distance. Changes are visible to the next
+    query; compaction runs in a background thread once ``compact_threshold`` rows are in
+    the delta or hidden by tombstones.
+
+    Memory: about 85 bytes per row from 4M to 16M rows (32 for the hash, 4 or 8 for the id,
+    36 for 12 chunk tables, plus 134 MB of bucket starts), ~100 bytes per row otherwise.
+    A compaction briefly holds two bases; for a bulk load use :meth:`from_arrays`.
+    Don't use this for exact-match types (MD5, SHA-256): use :class:`ExactIndex`.
+    """
+
+    def __init__(self, *, compact_threshold: int = 20_000, background: bool = True) -> None:
+        """``background=False`` leaves compaction to explicit :meth:`compact` calls."""
+        if compact_threshold < 1:
+            raise InputError("compact_threshold must be >= 1", hint="the default is 20000")
+        self._threshold = compact_threshold
+        self._background = background
+        self._snap = _EMPTY
+        self._lock = threading.Lock()  # serialises writers; readers never take it
+        self._compact_mutex = threading.Lock()  # one compaction at a time
+        self._next_seq = 0
+        self._removed_during: list[I64] | None = None  # ids removed while compacting
+        self._compactions = 0
+        self._worker: threading.Thread | None = None
+
+    @classmethod
+    def from_arrays(
+        cls,
+        ids: Sequence[int] | npt.NDArray[np.integer[Any]],
+        hashes: npt.NDArray[np.uint8],
+        *,
+        compact_threshold: int = 20_000,
+        background: bool = True,
+    ) -> PdqIndex:
+        """Bulk load: build the base directly from ``ids`` (n,) and hashes (n, 32) ``uint8``.
+
+        Uses ``hashes`` in place, without a copy, when it is C-contiguous: don't modify it
+        afterwards. This keeps a 10M-row load at one copy of the data.
+        """
+        index = cls(compact_threshold=compact_threshold, background=background)
+        if isinstance(ids, np.ndarray) and ids.dtype == np.uint32 and ids.ndim == 1:
+            id_arr: npt.NDArray[np.integer[Any]] = ids
+        else:
+            id_arr = compact_ids(as_ids(ids))
+        if (
+            hashes.dtype != np.uint8
+            or hashes.ndim != 2
+            or hashes.shape[1] != PDQ_BITS // 8
+            or not hashes.flags.c_contiguous
+        ):
+            words = parse_pdq_many(hashes)
+        else:
+            words = hashes.view(WORDS_DTYPE)
+        if id_arr.shape[0] != words.shape[0]:
+            raise InputError(f"{id_arr.shape[0]} ids but {words.shape[0]} hashes", hint="pair them")
+        if id_arr.size:
+            index._snap = replace(_EMPTY, base=MihBase(id_arr, words), built_at=datetime.now(UTC))
+        return index
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def add(
+        self,
+        ids: Sequence[int] | npt.NDArray[np.integer[Any]],
+        hashes: Sequence[str] | npt.NDArray[np.uint8],
+    ) -> None:
+        """Add (id, hash) pairs; hashes are 64-char hex strings or a (n, 32) uint8 array.
+
+        Matchable by the next query. Raises InvalidSignalError for a malformed hash (and
+        then adds nothing).
+        """
+        id_arr = as_ids(ids)
+        words = parse_pdq_many(hashes)
+        if id_arr.shape[0] != words.shape[0]:
+            raise InputError(f"{id_arr.shape[0]} ids but {words.shape[0]} hashes", hint="pair them")
+        if not id_arr.size:
+            return
+        with self._lock:
+            snap = self._snap
+            seq = np.arange(self._next_seq, self._next_seq + id_arr.size, dtype=np.int64)
+            self._next_seq += id_arr.size
+            self._snap = replace(
+                snap,
+                delta_ids=np.concatenate([snap.delta_ids, id_arr]),
+                delta_words=np.concatenate([snap.delta_words, words]),
+                delta_seq=np.concatenate([snap.delta_seq, seq]),
+            )
+        self._maybe_compact()
+
+    def remove(self, ids: Iterable[int] | npt.NDArray[np.integer[Any]]) -> None:
+        """Remove every pair of these ids. Unknown ids are ignored. Costs O(base size)."""
+        gone = np.unique(as_ids(ids))
+        if not gone.size:
+            return
+        with self._lock:
+            snap = self._snap
+            keep = ~is_member(snap.delta_ids, gone)
+            dead, tomb = snap.dead_rows, snap.tomb
+            if snap.base is not None:
+                hidden = is_member(snap.base.ids, gone) & ~is_member(snap.base.ids, tomb)
+                dead += int(hidden.sum())
+                tomb = np.union1d(tomb, snap.base.ids[hidden].astype(np.int64))
+            if self._removed_during is not None:
+                self._removed_during.append(gone)
+            self._snap = replace(
+                snap,
+                dead_rows=dead,
+                tomb=tomb,
+                delta_ids=snap.delta_ids[keep],
+                delta_words=snap.delta_words[keep],
+                delta_seq=snap.delta_seq[keep],
+            )
+        self._maybe_compact()
+
+    # -- compaction -----------------------------------------------------------------------
+
+    def _maybe_compact(self) -> None:
+        snap = self._snap
+        if not self._background or snap.delta_ids.size + snap.dead_rows < self._threshold:
+            return
+        with self._lock:
+            if self._worker is not None and self._worker.is_alive():
+                return
+            self._worker = threading.Thread(
+                target=self._compact_in_background, name="amparo-pdq-compaction", daemon=True
+            )
+            self._worker.start()
+
+    def _compact_in_background(self) -> None:
+        try:
+            self.compact()
+        except Exception:  # a failed compaction leaves the index as it was, still correct
+            _log.exception("PDQ index compaction failed; the index keeps its delta")
+
+    def wait_for_compaction(self, timeout: float | None = None) -> bool:
+        """Wait for a running background compaction; True when none is running any more."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+            return not worker.is_alive()
+        return True
+
+    def compact(self) -> None:
+        """Fold the delta and tombstones into a new base now, in this thread.
+
+        Queries and writes go on meanwhile: they use the old base until the swap.
+        """
+        with self._compact_mutex:
+            with self._lock:
+                snap = self._snap
+                if not snap.delta_ids.size and not snap.dead_rows:
+                    return
+                first_new_seq = self._next_seq
+                self._removed_during = []
+            try:
+                ids, words = snap.live_rows()
+                base = MihBase(ids, words) if ids.size else None
+            except BaseException:
+                with self._lock:
+                    self._removed_during = None
+                raise
+            with self._lock:  # one critical section: no removal may slip between these
+                removed = self._removed_during
+                self._removed_during = None
+                cur = self._snap
+                tomb, dead = _EMPTY_IDS, 0
+                gone = np.unique(np.concatenate(removed)) if removed else _EMPTY_IDS
+                if base is not None and gone.size:
+                    hidden = is_member(base.ids, gone)
+                    dead = int(hidden.sum())
+                    tomb = np.unique(base.ids[hidden].astype(np.int64))
+                newer = cur.delta_seq >= first_new_seq
+                self._snap = _Snapshot(
+                    base=base,
+                    dead_rows=dead,
+                    tomb=tomb,
+                    delta_ids=cur.delta_ids[newer],
+                    delta_words=cur.delta_words[newer],
+                    delta_seq=cur.delta_seq[newer],
+                    built_at=datetime.now(UTC),
+                )
+                self._compactions += 1
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def query(self, pdq_hex: str, radius: int = DEFAULT_RADIUS) -> list[tuple[int, int]]:
+        """Every (id, distance) within ``radius`` bits, by distance then id; each id once."""
+        q = parse_pdq_hex(pdq_hex)
+        radius = _check_radius(radius)
+        snap = self._snap
+        ids: npt.NDArray[np.integer[Any]] = _EMPTY_IDS
+        dist: I64 = _EMPTY_IDS
+        if snap.base is not None:
+            rows, dist = snap.base.search(q, radius)
+            ids = snap.base.ids[rows]
+            if snap.tomb.size and ids.size:
+                alive = ~is_member(ids, snap.tomb)
+                ids, dist = ids[alive], dist[alive]
+        if snap.delta_ids.size:
+            d = distances(snap.delta_words, q)
+            (hit,) = np.nonzero(d <= radius)
+            if hit.size:
+                ids = np.concatenate([ids.astype(np.int64), snap.delta_ids[hit]])
+                dist = np.concatenate([dist, d[hit].astype(np.int64)])
+        return ordered_matches(ids, dist)
+
+    def query_many(
+        self, hashes: Sequence[str] | npt.NDArray[np.uint8], radius: int = DEFAULT_RADIUS
+    ) -> list[list[tuple[int, int]]]:
+        """:meth:`query` for many hashes at once (vectorised; faster per hash)."""
+        qs = parse_pdq_many(hashes)
+        radius = _check_radius(radius)
+        snap = self._snap
+        parts: list[tuple[I64, npt.NDArray[np.integer[Any]], I64]] = []
+        if snap.base is not None and len(qs):
+            hits = snap.base.search_many(qs, radius)
+            ids = snap.base.ids[hits.row]
+            alive = ~is_member(ids, snap.tomb)
+            parts.append((hits.query[alive], ids[alive], hits.dist[alive]))
+        if snap.delta_ids.size and len(qs):
+            hits = _scan_delta(snap.delta_words, qs, radius)
+            parts.append((hits.query, snap.delta_ids[hits.row], hits.dist))
+        out: list[list[tuple[int, int]]] = [[] for _ in range(len(qs))]
+        if not parts:
+            return out
+        query = np.concatenate([p[0] for p in parts])
+        ids = np.concatenate([p[1].astype(np.int64) for p in parts])
+        dist = np.concatenate([p[2] for p in parts])
+        order = np.argsort(query, kind="stable")
+        query, ids, dist = query[order], ids[order], dist[order]
+        bounds = np.searchsorted(query, np.arange(len(qs) + 1))
+        for i in np.flatnonzero(np.diff(bounds)).tolist():
+            a, b = bounds[i], bounds[i + 1]
+            out[i] = ordered_matches(ids[a:b], dist[a:b])
+        return out
+
+    def __len__(self) -> int:
+        snap = self._snap
+        base = len(snap.base) if snap.base is not None else 0
+        return base - snap.dead_rows + int(snap.delta_ids.size)
+
+    @property
+    def stats(self) -> PdqIndexStats:
+        """A consistent view of sizes, memory and compaction state."""
+        snap = self._snap
+        worker = self._worker
+        return PdqIndexStats(
+            size=len(self),
+            base_size=len(snap.base) if snap.base is not None else 0,
+            delta_size=int(snap.delta_ids.size),
+            tombstoned_ids=int(snap.tomb.size),
+            tombstoned_rows=snap.dead_rows,
+            memory_bytes=(snap.base.nbytes if snap.base is not None else 0)
+            + int(snap.delta_words.nbytes + snap.delta_ids.nbytes + snap.delta_seq.nbytes),
+            built_at=snap.built_at,
+            compactions=self._compactions,
+            compacting=worker is not None and worker.is_alive(),
+        )
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write the live pairs to ``path`` (an ``.npz`` of plain arrays; no pickle).
+
+        Writes a temporary file beside it and renames it, so a crash never leaves half a file.
+        """
+        ids, words = self._snap.live_rows()
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as f:
+            np.savez(
+                f,
+                format=np.array([_FORMAT_VERSION], dtype=np.int64),
+                ids=ids.astype(np.int64),
+                hashes=words.view(np.uint8).reshape(-1, PDQ_BITS // 8),
+            )
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(
+        cls, path: Path, *, compact_threshold: int = 20_000, background: bool = True
+    ) -> PdqIndex:
+        """Read a file written by :meth:`save` and rebuild the tables (seconds at 10M)."""
+        bad = f"{path} is not a PDQ index saved by Amparo"
+        hint = "rebuild the index from the database, or save it again"
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                version = data["format"]
+                ids = data["ids"]
+                hashes = data["hashes"]
+        except (OSError, KeyError, ValueError) as exc:
+            raise InputError(f"{bad}: {exc}", hint=hint) from exc
+        if version.shape != (1,) or int(version[0]) != _FORMAT_VERSION:
+            raise InputError(f"{bad}: unknown format {version.tolist()}", hint=hint)
+        if ids.dtype != np.int64 or ids.ndim != 1:
+            raise InputError(f"{bad}: ids are {ids.dtype} {ids.shape}", hint=hint)
+        if hashes.dtype != np.uint8 or hashes.shape != (ids.shape[0], PDQ_BITS // 8):
+            raise InputError(f"{bad}: hashes are {hashes.dtype} {hashes.shape}", hint=hint)
+        return cls.from_arrays(
+            ids,
+            np.ascontiguousarray(hashes),
+            compact_threshold=compact_threshold,
+            background=background,
+        )
+
+
+def _scan_delta(words: Words, qs: Words, radius: int) -> SearchHits:
+    """Every (query, delta row) within radius, by brute force (the delta is small)."""
+    qparts: list[I64] = []
+    rparts: list[I64] = []
+    dparts: list[I64] = []
+    for i in range(len(qs)):
+        d = distances(words, qs[i])
+        (hit,) = np.nonzero(d <= radius)
+        if hit.size:
+            qparts.append(np.full(hit.size, i, dtype=np.int64))
+            rparts.append(hit.astype(np.int64))
+            dparts.append(d[hit].astype(np.int64))
+    if not qparts:
+        return SearchHits(_EMPTY_IDS, _EMPTY_IDS, _EMPTY_IDS)
+    return SearchHits(np.concatenate(qparts), np.concatenate(rparts), np.concatenate(dparts))

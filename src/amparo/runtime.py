@@ -1,0 +1,59 @@
+"""The running system: settings, database, sessions and the matcher, opened once per process.
+
+The CLI and the HTTP API are thin adapters over an :class:`Amparo`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from amparo.config import Settings
+from amparo.scan._match import Matcher
+from amparo.store import create_engine_for, migrate
+
+__all__ = ["Amparo"]
+
+SIGNALS_CHANGED = "amparo.signals_changed"
+
+
+class Amparo:
+    """Settings + database + matcher. Create with :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.matcher = Matcher(self.sessions, refresh_seconds=settings.index_refresh_seconds)
+
+    @classmethod
+    def open(cls, settings: Settings, *, run_migrations: bool = True) -> Amparo:
+        """Check settings, connect, and bring the schema up to date."""
+        settings.check()
+        if settings.database_url is None:
+            settings.data_path()
+        engine = create_engine_for(settings.resolved_database_url)
+        if run_migrations:
+            migrate(engine)
+        return cls(settings, engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: commits when the block succeeds, rolls back when it raises."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+            if session.info.pop(SIGNALS_CHANGED, False):
+                self.matcher.notify_changed()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()

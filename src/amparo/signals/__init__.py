@@ -1,0 +1,37 @@
+"""Signals: the hashes Amparo matches on (PDQ and its 8 dihedral variants, MD5, SHA-256).
+
+    >>> signals = hash_media(data, MediaLimits())          # doctest: +SKIP
+    >>> signals.pdq.hex, signals.pdq.quality, signals.md5   # doctest: +SKIP
+
+Hashes are lowercase hex, in the form ThreatExchange and HMA use, so they can be exchanged
+with them. PDQ is computed by ``pdqhash`` (Meta's C++ reference); ``fast=False`` reproduces
+ThreatExchange's ``pdq_from_bytes`` exactly, the default fast path stays within a few bits
+of it at a fraction of the cost. EXIF orientation is not applied (PDQ hashes stored pixels).
+
+Don't store or match here: that is :mod:`amparo.banks` and :mod:`amparo.matching`.
+"""
+
+from amparo.signals._hash import hash_file, hash_media
+from amparo.signals._names import (
+    PDQ_MATCH_THRESHOLD,
+    SIGNAL_TYPES,
+    SignalType,
+    normalize_signal,
+    pdq_distance,
+)
+from amparo.signals._pdq_kernel import DIHEDRAL_NAMES
+from amparo.signals.base import DEFAULT_QUALITY_THRESHOLD, PdqHash, Signals
+
+__all__ = [
+    "DEFAULT_QUALITY_THRESHOLD",
+    "DIHEDRAL_NAMES",
+    "PDQ_MATCH_THRESHOLD",
+    "SIGNAL_TYPES",
+    "PdqHash",
+    "SignalType",
+    "Signals",
+    "hash_file",
+    "hash_media",
+    "normalize_signal",
+    "pdq_distance",
+]

@@ -1,0 +1,156 @@
+"""Core tables: banks, their entries and signals, the signal change log, keys, exchanges, scans.
+
+Rows never leave the ``store`` package: repositories turn them into domain values.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from amparo.store._base import Base, BigIntPK, UTCDateTime, utcnow
+
+__all__ = [
+    "ApiKeyRow",
+    "BankRow",
+    "EntryRow",
+    "ExchangeRow",
+    "ScanRow",
+    "SignalChangeRow",
+    "SignalRow",
+]
+
+
+class BankRow(Base):
+    __tablename__ = "banks"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    matching_enabled_ratio: Mapped[float] = mapped_column(Float, default=1.0)
+    pdq_threshold: Mapped[int] = mapped_column(Integer, default=31)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class EntryRow(Base):
+    """One item of a bank (HMA: "bank content"): one or more signals of the same media."""
+
+    __tablename__ = "entries"
+    __table_args__ = (UniqueConstraint("bank_id", "source", "source_id", name="uq_entries_source"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    bank_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("banks.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(64), default="local")
+    source_id: Mapped[str | None] = mapped_column(String(255))
+    category: Mapped[str | None] = mapped_column(String(16))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(String(255))
+    # HMA semantics: 1 enabled, 0 disabled, any other value: disabled until that Unix time.
+    disable_until_ts: Mapped[int] = mapped_column(BigInteger, default=1)
+    meta: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+    original_media_uri: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    signals: Mapped[list[SignalRow]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class SignalRow(Base):
+    __tablename__ = "signals"
+    __table_args__ = (Index("ix_signals_type_value", "signal_type", "value"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("entries.id", ondelete="CASCADE"), index=True
+    )
+    signal_type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(128))
+    quality: Mapped[int | None] = mapped_column(Integer)
+
+    entry: Mapped[EntryRow] = relationship(back_populates="signals")
+
+
+class SignalChangeRow(Base):
+    """Append-only log of signal additions and removals; in-memory indexes follow it."""
+
+    __tablename__ = "signal_changes"
+
+    seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    op: Mapped[str] = mapped_column(String(8))  # "add" | "remove"
+    signal_id: Mapped[int] = mapped_column(BigInteger)
+    signal_type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ExchangeRow(Base):
+    """A configured source of hashes (NCMEC, StopNCII, ThreatExchange, ...) feeding a bank."""
+
+    __tablename__ = "exchanges"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    api: Mapped[str] = mapped_column(String(64))
+    bank_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("banks.id", ondelete="CASCADE"), index=True
+    )
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    credentials: Mapped[bytes | None] = mapped_column(LargeBinary)
+    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_fetch_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_fetch_succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_fetch_error: Mapped[str | None] = mapped_column(Text)
+    fetched_items: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScanRow(Base):
+    """What one scan saw and matched. Never holds media."""
+
+    __tablename__ = "scans"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str | None] = mapped_column(String(1024))
+    md5: Mapped[str | None] = mapped_column(String(32))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    pdq: Mapped[str | None] = mapped_column(String(64))
+    pdq_quality: Mapped[int | None] = mapped_column(Integer)
+    matches: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    key_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from amparo import banks
+from amparo.banks import NewEntry
+from amparo.errors import ConflictError, InputError, NotFoundError
+from amparo.runtime import Amparo
+
+PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+
+
+def test_create_list_update_delete_bank(amparo: Amparo) -> None:
+    with amparo.session() as s:
+        bank = banks.create_bank(s, "KNOWN", description="d", pdq_threshold=20)
+        assert bank.pdq_threshold == 20 and bank.enabled
+    with amparo.session() as s:
+        assert [b.name for b in banks.list_banks(s)] == ["KNOWN"]
+        renamed = banks.update_bank(s, "KNOWN", new_name="RENAMED", matching_enabled_ratio=0)
+        assert renamed.name == "RENAMED" and not renamed.enabled
+    with amparo.session() as s:
+        with pytest.raises(NotFoundError, match="no bank named 'KNOWN'"):
+            banks.get_bank(s, "KNOWN")
+        assert banks.delete_bank(s, "RENAMED") is True
+        assert banks.delete_bank(s, "RENAMED") is False
+
+
+def test_duplicate_bank_name_is_a_conflict(amparo: Amparo) -> None:
+    with amparo.session() as s:
+        banks.create_bank(s, "DUP")
+    with amparo.session() as s, pytest.raises(ConflictError, match="already exists"):
+        banks.create_bank(s, "DUP")
+
+
+@pytest.mark.parametrize("name", ["lower", "1STARTS_WITH_DIGIT", "HAS-DASH", "", "A" * 256])
+def test_bad_bank_names_are_refused(amparo: Amparo, name: str) -> None:
+    with amparo.session() as s, pytest.raises(InputError, match="UPPER_WITH_UNDERSCORE"):
+        banks.create_bank(s, name)
+
+
+def test_unknown_bank_is_not_found(amparo: Amparo) -> None:
+    with amparo.session() as s, pytest.raises(NotFoundError, match="no bank named") as info:
+        banks.add_entry(s, "NOPE", NewEntry(signals={"md5": MD5}))
+    assert "amparo bank list" in (info.value.hint or "")
+
+
+def test_entries_round_trip_and_disable(amparo: Amparo) -> None:
+    with amparo.session() as s:
+        banks.create_bank(s, "B")
+        entry = banks.add_entry(
+            s,
+            "B",
+            NewEntry(
+                signals={"pdq": PDQ, "md5": MD5},
+                source="ncmec",
+                source_id="x1",
+                category="A1",
+                tags=("generative_ai",),
+                note="n",
+            ),
+        )
+    assert entry.enabled and entry.signals == {"pdq": PDQ, "md5": MD5}
+    assert entry.category == "A1" and entry.tags == ("generative_ai",)
+    with amparo.session() as s:
+        updated = banks.update_entry(s, "B", entry.id, disable_until_ts=0, note=None)
+        assert not updated.enabled and updated.note is None
+        page = banks.list_entries(s, "B")
+        assert [e.id for e in page] == [entry.id]
+        assert banks.delete_entry(s, "B", entry.id)
+        assert not banks.delete_entry(s, "B", entry.id)
+
+
+def test_disable_until_rules(amparo: Amparo) -> None:
+    with amparo.session() as s:
+        banks.create_bank(s, "B")
+        entry = banks.add_entry(s, "B", NewEntry(signals={"md5": MD5}))
+        with pytest.raises(InputError, match="negative"):
+            banks.update_entry(s, "B", entry.id, disable_until_ts=-1)
+        with pytest.raises(InputError, match="5 years"):
+            banks.update_entry(s, "B", entry.id, disable_until_ts=10**11)
+
+
+def test_category_and_tags_validation() -> None:
+    assert banks.check_category("a1") == "A1"
+    assert banks.check_category(None) is None
+    with pytest.raises(InputError, match="unknown category"):
+        banks.check_category("Z9")
+    assert banks.check_tags("generative_ai|demo,demo") == ("generative_ai", "demo")
+    with pytest.raises(InputError, match="invalid tag"):
+        banks.check_tags(["no spaces allowed"])
+
+
+@given(st.from_regex(r"[A-Z_][A-Z0-9_]{0,40}", fullmatch=True))
+def test_every_upper_with_underscore_name_is_valid(name: str) -> None:
+    assert banks.check_bank_name(name) == name
+
+
+@given(st.text(max_size=30).filter(lambda s: not s or not s[0].isupper()))
+def test_names_not_starting_upper_are_refused(name: str) -> None:
+    if name.startswith("_") and name.replace("_", "").isalnum() and name.upper() == name:
+        return  # "_" leading is allowed
+    with pytest.raises(InputError):
+        banks.check_bank_name(name)

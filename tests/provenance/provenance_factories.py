@@ -1,0 +1,340 @@
+"""Factories for provenance tests: benign synthetic images and the markers tests add to them.
+
+Images are gradients, shapes and noise. Markers: PNG text chunks as generators write them,
+EXIF, XMP packets, NovelAI alpha stealth, the Stable Diffusion ``dwtDct`` watermark embedded
+by a line-by-line transcription of the reference ``imwatermark`` encoder (``reference_encode``;
+only OpenCV's colour conversion and PyWavelets' Haar transform are replaced by their numpy
+equivalents, because the reference package pulls OpenCV and torch), and a test CA.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import io
+import json
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from numpy.typing import NDArray
+from PIL import Image
+
+# ---------------------------------------------------------------- images
+
+
+def photo_like(width: int = 384, height: int = 320, seed: int = 0) -> NDArray[np.uint8]:
+    """A camera-like benign scene: sky gradient, ground, a few soft shapes, sensor noise."""
+    rng = np.random.default_rng(seed)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    sky = np.stack([90 + 80 * ys / height, 140 + 60 * ys / height, 230 - 40 * ys / height], -1)
+    ground = np.stack([70 + 40 * xs / width, 120 + 30 * ys / height, 60 + 0 * xs], -1)
+    image = np.where((ys > height * 0.6)[..., None], ground, sky)
+    for _ in range(5):
+        cx, cy, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(15, 60)
+        mask = ((xs - cx) ** 2 + (ys - cy) ** 2) < r**2
+        image[mask] = rng.uniform(30, 220, 3)
+    image += rng.normal(0, 6, image.shape)
+    return np.asarray(image.clip(0, 255).astype(np.uint8))
+
+
+def encode(pixels: NDArray[np.uint8], fmt: str, **params: object) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, fmt, **params)
+    return out.getvalue()
+
+
+def decode(data: bytes) -> NDArray[np.uint8]:
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+# ---------------------------------------------------------------- PNG chunks
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def png_insert(png: bytes, *chunks: bytes) -> bytes:
+    """``png`` with ``chunks`` inserted right after IHDR."""
+    ihdr_end = 8 + 12 + struct.unpack(">I", png[8:12])[0]
+    return png[:ihdr_end] + b"".join(chunks) + png[ihdr_end:]
+
+
+def text_chunk(key: str, value: str, kind: Literal["tEXt", "zTXt", "iTXt"] = "tEXt") -> bytes:
+    if kind == "tEXt":
+        return png_chunk(b"tEXt", key.encode("latin-1") + b"\0" + value.encode("latin-1"))
+    if kind == "zTXt":
+        return png_chunk(b"zTXt", key.encode("latin-1") + b"\0\0" + zlib.compress(value.encode()))
+    return png_chunk(b"iTXt", key.encode("latin-1") + b"\0\0\0\0\0" + value.encode("utf-8"))
+
+
+def png_with_text(pixels: NDArray[np.uint8], items: dict[str, str], kind: str = "tEXt") -> bytes:
+    chunks = [text_chunk(k, v, kind) for k, v in items.items()]  # type: ignore[arg-type]
+    return png_insert(encode(pixels, "PNG"), *chunks)
+
+
+# ---------------------------------------------------------------- EXIF and XMP
+
+
+def with_exif(
+    pixels: NDArray[np.uint8], fmt: str, tags: dict[int, object], sub: dict[int, object]
+) -> bytes:
+    exif = Image.Exif()
+    for tag, value in tags.items():
+        exif[tag] = value
+    if sub:
+        exif.get_ifd(0x8769).update(sub)
+    return encode(pixels, fmt, exif=exif.tobytes())
+
+
+def user_comment(text: str) -> bytes:
+    """EXIF UserComment as piexif (used by A1111) writes it: ``UNICODE\\0`` + UTF-16BE."""
+    return b"UNICODE\0" + text.encode("utf-16-be")
+
+
+def xmp(attributes: str = "", elements: str = "") -> bytes:
+    return (
+        '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" '
+        'xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+        f'xmlns:dcterms="http://purl.org/dc/terms/" {attributes}>{elements}'
+        "</rdf:Description></rdf:RDF></x:xmpmeta>"
+        '<?xpacket end="w"?>'
+    ).encode()
+
+
+def jpeg_with_xmp(pixels: NDArray[np.uint8], packet: bytes) -> bytes:
+    body = b"http://ns.adobe.com/xap/1.0/\0" + packet
+    segment = b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+    jpeg = encode(pixels, "JPEG", quality=90)
+    return jpeg[:2] + segment + jpeg[2:]
+
+
+# ---------------------------------------------------------------- NovelAI stealth
+
+
+def stealth_alpha(
+    rgb: NDArray[np.uint8], payload: bytes, *, magic: bytes, length_bits: int | None = None
+) -> bytes:
+    """A PNG whose alpha LSBs carry ``magic``, a bit length and ``payload`` column-major."""
+    height, width = rgb.shape[:2]
+    header = magic + struct.pack(">I", len(payload) * 8 if length_bits is None else length_bits)
+    bits = np.unpackbits(np.frombuffer(header + payload, dtype=np.uint8))
+    alpha = np.full(height * width, 254, dtype=np.uint8)
+    alpha[: bits.size] |= bits
+    alpha = alpha.reshape(width, height).T  # column-major order
+    return encode(np.dstack([rgb, alpha]), "PNG")
+
+
+def novelai_payload(model: str, prompt: str) -> bytes:
+    meta = {
+        "Software": "NovelAI",
+        "Source": model,
+        "Description": prompt,
+        "Comment": json.dumps({"prompt": prompt, "steps": 28, "sampler": "k_euler"}),
+    }
+    return gzip.compress(json.dumps(meta).encode())
+
+
+# ---------------------------------------------------------------- reference dwtDct encoder
+
+
+def _bgr2yuv(bgr: NDArray[np.generic]) -> NDArray[np.generic]:
+    """cv2.cvtColor(BGR2YUV): 8-bit rounds and offsets chroma by 128; float offsets by 0.5."""
+    pixels = bgr.astype(np.float64)
+    blue, green, red = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    luma = 0.299 * red + 0.587 * green + 0.114 * blue
+    if bgr.dtype == np.uint8:
+        luma = np.rint(luma)
+        u, v = 0.492 * (blue - luma) + 128, 0.877 * (red - luma) + 128
+        return np.rint(np.stack([luma, u, v], -1)).clip(0, 255).astype(np.uint8)
+    u, v = 0.492 * (blue - luma) + 0.5, 0.877 * (red - luma) + 0.5
+    return np.stack([luma, u, v], -1).astype(bgr.dtype)
+
+
+def _yuv2bgr(yuv: NDArray[np.generic]) -> NDArray[np.generic]:
+    pixels = yuv.astype(np.float64)
+    offset = 128.0 if yuv.dtype == np.uint8 else 0.5
+    luma, u, v = pixels[..., 0], pixels[..., 1] - offset, pixels[..., 2] - offset
+    bgr = np.stack([luma + 2.032 * u, luma - 0.395 * u - 0.581 * v, luma + 1.140 * v], -1)
+    if yuv.dtype == np.uint8:
+        return np.rint(bgr).clip(0, 255).astype(np.uint8)
+    return bgr.astype(yuv.dtype)
+
+
+def _haar_dwt2(
+    x: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], tuple[NDArray[np.float64], ...]]:
+    """pywt.dwt2(x, 'haar') for even-sized x: (cA, (cH, cV, cD))."""
+    a, b, c, d = x[0::2, 0::2], x[0::2, 1::2], x[1::2, 0::2], x[1::2, 1::2]
+    return (a + b + c + d) / 2, ((a + b - c - d) / 2, (a - b + c - d) / 2, (a - b - c + d) / 2)
+
+
+def _haar_idwt2(
+    ca: NDArray[np.float64], details: tuple[NDArray[np.float64], ...]
+) -> NDArray[np.float64]:
+    ch, cv, cd = details
+    out = np.empty((ca.shape[0] * 2, ca.shape[1] * 2))
+    out[0::2, 0::2] = (ca + ch + cv + cd) / 2
+    out[0::2, 1::2] = (ca + ch - cv - cd) / 2
+    out[1::2, 0::2] = (ca - ch + cv - cd) / 2
+    out[1::2, 1::2] = (ca - ch - cv + cd) / 2
+    return out
+
+
+def reference_encode(bgr: NDArray[np.generic], watermarks: list[int]) -> NDArray[np.generic]:
+    """imwatermark ``EmbedMaxDct.encode`` (method ``dwtDct``), transcribed loop for loop."""
+    scales, block, wm_len = [0, 36, 36], 4, len(watermarks)
+    row, col, _ = bgr.shape
+    yuv = _bgr2yuv(bgr)
+    for channel in range(2):
+        if scales[channel] <= 0:
+            continue
+        ca1, (h1, v1, d1) = _haar_dwt2(
+            yuv[: row // 4 * 4, : col // 4 * 4, channel].astype(np.float64)
+        )
+        num = 0
+        for i in range(ca1.shape[0] // block):
+            for j in range(ca1.shape[1] // block):
+                blk = ca1[i * block : i * block + block, j * block : j * block + block]
+                wm_bit = watermarks[num % wm_len]
+                pos = int(np.argmax(abs(blk.flatten()[1:]))) + 1
+                bi, bj = pos // block, pos % block
+                val = blk[bi][bj]
+                if val >= 0.0:
+                    blk[bi][bj] = (val // scales[channel] + 0.25 + 0.5 * wm_bit) * scales[channel]
+                else:
+                    val = abs(val)
+                    blk[bi][bj] = (
+                        -1.0 * (val // scales[channel] + 0.25 + 0.5 * wm_bit) * scales[channel]
+                    )
+                num += 1
+        restored = _haar_idwt2(ca1, (v1, h1, d1))  # the reference swaps cH and cV here
+        if yuv.dtype == np.uint8:  # numpy's float->uint8 assignment truncates
+            restored = np.clip(restored, 0, 255)
+        yuv[: row // 4 * 4, : col // 4 * 4, channel] = restored
+    return _yuv2bgr(yuv)
+
+
+def bytes_bits(message: bytes) -> list[int]:
+    return [int(b) for b in np.unpackbits(np.frombuffer(message, dtype=np.uint8))]
+
+
+SDXL_BITS = [int(bit) for bit in bin(0b101100111110110010010000011110111011000110011110)[2:]]
+
+
+def sd_script_watermark(rgb: NDArray[np.uint8], bits: list[int]) -> NDArray[np.uint8]:
+    """As SD 1.x/2.x ``txt2img.py``: RGB -> BGR uint8, encode, back to RGB."""
+    return np.ascontiguousarray(reference_encode(rgb[:, :, ::-1].copy(), bits)[:, :, ::-1]).astype(
+        np.uint8
+    )
+
+
+def diffusers_sdxl_watermark(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """As diffusers' ``StableDiffusionXLWatermarker``: float32 RGB passed as if BGR."""
+    marked = reference_encode(rgb.astype(np.float32), SDXL_BITS)
+    return np.rint(np.asarray(marked, dtype=np.float64)).clip(0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------- test CA
+
+
+@dataclass(frozen=True)
+class Credentials:
+    chain_pem: bytes
+    key_pem: bytes
+    root_pem: bytes
+    not_after: float
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Amparo Tests"),
+        ]
+    )
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def make_credentials(
+    *,
+    key_type: Literal["ed25519", "es256"] = "es256",
+    days_valid: tuple[int, int] = (-1, 30),
+    seconds_after: int = 0,
+    common_name: str = "Example AI Provider",
+) -> Credentials:
+    """A fresh root CA and a provider certificate C2PA accepts (digitalSignature,
+    emailProtection EKU, SKI/AKI); ``days_valid`` is (not before, not after) from now."""
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    not_after = now + datetime.timedelta(days=days_valid[1], seconds=seconds_after)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Amparo Test Root CA"))
+        .issuer_name(_name("Amparo Test Root CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=400))
+        .not_valid_after(now + datetime.timedelta(days=400))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    leaf_key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey = (
+        ed25519.Ed25519PrivateKey.generate()
+        if key_type == "ed25519"
+        else ec.generate_private_key(ec.SECP256R1())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(ca.subject)
+        .public_key(leaf_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + datetime.timedelta(days=days_valid[0]))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key_pem = leaf_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return Credentials(
+        chain_pem=_pem(leaf) + _pem(ca),
+        key_pem=key_pem,
+        root_pem=_pem(ca),
+        not_after=not_after.timestamp(),
+    )
