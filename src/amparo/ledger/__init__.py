@@ -15,7 +15,7 @@ from amparo.ledger._ledger import Disclosure, Ledger, LedgerWorker
 from amparo.ledger._merkle import ProofError, verify_consistency, verify_inclusion
 from amparo.ledger._note import Signer, Verifier, generate_signer, parse_signer, parse_vkey
 from amparo.ledger._proof import CheckedProof, check_proof
-from amparo.ledger._record import MAX_RECORD_BYTES, note_scan, record
+from amparo.ledger._record import MAX_RECORD_BYTES, note_scan, record, record_many
 from amparo.ledger._verify import LocalReport, verify_local
 from amparo.ledger._witness import WitnessState, create_witness_app
 from amparo.ledger._witness_client import WitnessPeer
@@ -45,6 +45,7 @@ __all__ = [
     "parse_signer",
     "parse_vkey",
     "record",
+    "record_many",
     "verify_consistency",
     "verify_inclusion",
     "verify_local",

@@ -174,7 +174,7 @@ def _jpeg_q70(image: Image.Image) -> Image.Image:
 
 
 def _crop_slightly(image: Image.Image) -> Image.Image:
-    dx, dy = image.width // 50, image.height // 50
+    dx, dy = image.width // 100, image.height // 100
     return image.crop((dx, dy, image.width - dx, image.height - dy))
 
 
