@@ -43,12 +43,16 @@ def scanner(headers: Callable[[str], dict[str, str]]) -> dict[str, str]:
 
 def jpeg(seed: int = 1, kind: synthetic.Kind = "photo_like", size: int = 512) -> bytes:
     """A benign synthetic JPEG."""
-    return synthetic.encode(synthetic.make(kind, size, size * 3 // 4, seed=seed), "JPEG", quality=92)
+    return synthetic.encode(
+        synthetic.make(kind, size, size * 3 // 4, seed=seed), "JPEG", quality=92
+    )
 
 
 def flat_png() -> bytes:
     """A one-colour image: its PDQ quality is 0."""
-    return synthetic.encode(synthetic.make("gradient", 64, 64, seed=1).convert("L").point(lambda _: 128), "PNG")
+    return synthetic.encode(
+        synthetic.make("gradient", 64, 64, seed=1).convert("L").point(lambda _: 128), "PNG"
+    )
 
 
 @pytest.fixture

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 import struct
 import zlib
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from amparo import auth
+from amparo.api import create_app
+from amparo.config import Settings
 from amparo.media import _synthetic as synthetic
+from amparo.runtime import Amparo
 
 Headers = Callable[[str], dict[str, str]]
 
@@ -21,7 +29,9 @@ def _png_header(width: int, height: int) -> bytes:
     """A PNG that declares a huge size without the pixels (a decompression bomb)."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 64)
@@ -193,3 +203,39 @@ def test_metrics_count_scans(client: TestClient, headers: Headers) -> None:
     text = client.get("/metrics", headers=headers("auditor")).text
     assert 'amparo_scans_total{kind="scan"} 1.0' in text
     assert "amparo_request_seconds_bucket" in text and "amparo_index_size" in text
+
+
+def test_scan_by_url_when_private_addresses_are_allowed(tmp_path: Path, database_url: str) -> None:
+    """The URL path end to end, against a local server (allowed only by the unsafe switch)."""
+    image = _jpeg(8)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(image)))
+            self.end_headers()
+            self.wfile.write(image)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    cfg = Settings(
+        data_dir=tmp_path / "d", database_url=database_url, unsafe_allow_private_urls=True
+    )
+    runtime = Amparo.open(cfg)
+    try:
+        with runtime.session() as s:
+            _, key = auth.create_key(s, name="k", role="scanner")
+        with TestClient(create_app(cfg, amparo=runtime)) as c:
+            url = f"http://127.0.0.1:{server.server_port}/a.jpg"
+            r = c.post("/v1/scan", json={"url": url}, headers={"X-API-Key": key})
+            assert r.status_code == 200, r.text
+            assert r.json()["signals"]["sha256"] == hashlib.sha256(image).hexdigest()
+    finally:
+        runtime.close()
+        server.shutdown()
+        server.server_close()

@@ -107,9 +107,7 @@ def test_add_content_by_url_with_json_metadata(
     upload = hma.post("/h/hash", files={"photo": ("a.jpg", jpeg(4))}, headers=curator | {})
     assert upload.status_code == 403  # a curator is not a scanner
     got = hma.get(f"/c/bank/{bank}/content/{r.json()['id']}", headers=curator).json()
-    assert got["metadata"]["content_id"] == "1197433091" and got["metadata"]["json"] == {
-        "asdf": {}
-    }
+    assert got["metadata"]["content_id"] == "1197433091" and got["metadata"]["json"] == {"asdf": {}}
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,10 @@ def test_get_url_errors(
 
 
 def test_get_too_large_is_413(
-    hma: TestClient, scanner: Headers, media_server: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+    hma: TestClient,
+    scanner: Headers,
+    media_server: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = jpeg(2)
     url = media_server("/big.jpg", data)

@@ -4,6 +4,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from amparo import banks
 from amparo.errors import ImportRowsError, InputError
@@ -93,3 +95,21 @@ def test_file_import_via_path(amparo: Amparo, tmp_path: Path) -> None:
     with amparo.session() as s:
         result = banks.import_entries(s, "FILE", open_lines, "csv")
     assert result.imported == 1
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.booleans(), min_size=1, max_size=30))
+def test_every_row_is_imported_or_reported(amparo: Amparo, good_rows: list[bool]) -> None:
+    """Rule: with skip_bad_rows, good rows are imported and exactly the bad rows are reported."""
+    lines = ["signal_type,value"]
+    for i, good in enumerate(good_rows):
+        lines.append(f"md5,{i:032x}" if good else f"md5,bad{i}")
+    text = "\n".join(lines) + "\n"
+    with amparo.session() as s:
+        for b in banks.list_banks(s):
+            banks.delete_bank(s, b.name)
+    result = _import(amparo, text, skip=True)
+    assert result.imported == sum(good_rows)
+    assert [n for n, _ in result.bad_rows] == [i + 2 for i, g in enumerate(good_rows) if not g]

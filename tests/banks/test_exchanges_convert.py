@@ -223,7 +223,9 @@ def test_ncmec_fetch_end_to_end_with_an_offline_client(amparo: Amparo) -> None:
         saved = copy.deepcopy(row.checkpoint or {})
         saved["checkpoint"]["get_entries_max_ts"] -= 100
         row.checkpoint = saved
-    _FakeNCMECClient.pages = [[_ncmec_entry("1", deleted=True), _ncmec_entry("2", classification="B1")]]
+    _FakeNCMECClient.pages = [
+        [_ncmec_entry("1", deleted=True), _ncmec_entry("2", classification="B1")]
+    ]
     second = fetch_exchange(amparo.session, "ncmec-genai", box=box, apis=apis)
     assert (second.counts.removed, second.counts.updated, second.full) == (1, 1, False)
     assert _FakeNCMECClient.calls[0] == 0 and _FakeNCMECClient.calls[-1] > time.time() - 3600

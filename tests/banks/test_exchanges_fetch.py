@@ -47,9 +47,7 @@ def _setup(amparo: Amparo, box: CredentialBox, plan: list[Updates], **kw: object
     with amparo.session() as s:
         if "FEED" not in {b.name for b in banks.list_banks(s)}:
             banks.create_bank(s, "FEED")
-        create_exchange(
-            s, "feed", api="fake", bank="FEED", credentials=TOKEN, box=box, apis=apis
-        )
+        create_exchange(s, "feed", api="fake", bank="FEED", credentials=TOKEN, box=box, apis=apis)
     return apis  # type: ignore[return-value]
 
 
@@ -111,7 +109,9 @@ def test_update_keeps_curator_note_and_disabled_state(amparo: Amparo, box: Crede
 def test_interrupted_fetch_resumes_after_last_committed_batch(
     amparo: Amparo, box: CredentialBox
 ) -> None:
-    plan: list[Updates] = [{("pdq", pdq(i, str(b))): TaggedMeta() for i in range(3)} for b in range(4)]
+    plan: list[Updates] = [
+        {("pdq", pdq(i, str(b))): TaggedMeta() for i in range(3)} for b in range(4)
+    ]
     apis = _setup(amparo, box, plan, fail_at=2)
     with pytest.raises(FetchError, match="exchange went away"):
         fetch_exchange(amparo.session, "feed", box=box, apis=apis)

@@ -148,3 +148,16 @@ def test_concurrent_writers_and_integrators_leave_no_gaps(
     assert pending == 0
     assert indexes == list(range(len(indexes)))
     assert log.verify_local().size == len(indexes) == 4 * 20 * 5 + 1
+
+
+def test_record_many_keeps_order_and_proves(
+    amparo: Amparo, log: Ledger, log_signer: Signer
+) -> None:
+    with amparo.session() as s:
+        ids = ledger.record_many(s, [("entry.add", {"n": n}) for n in range(50)])
+        assert ledger.record_many(s, []) == []
+    assert ids == sorted(ids) and len(set(ids)) == 50
+    log.integrate()
+    log.checkpoint()
+    for n in (0, 17, 49):
+        assert ledger.check_proof(log.prove(ids[n]), log_signer.verifier).record["data"] == {"n": n}

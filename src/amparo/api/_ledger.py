@@ -14,7 +14,7 @@ from amparo.api._deps import AmparoDep
 from amparo.auth import Principal
 from amparo.errors import NotFoundError
 from amparo.ledger import Ledger
-from amparo.ledger._tiles import TILE_WIDTH, parse_tile_path
+from amparo.ledger._tiles import parse_tile_path
 
 __all__ = ["get_ledger", "router"]
 
@@ -56,8 +56,8 @@ def tile(path: str, log: LedgerDep) -> Response:
     data = log.tile(key)
     if data is None:
         raise NotFoundError(f"tile {path} does not exist yet")
-    headers = _IMMUTABLE if key.width <= TILE_WIDTH else {}
-    return Response(data, media_type="application/octet-stream", headers=headers)
+    # Tiles and bundles never change once they exist (partial ones are prefixes of full ones).
+    return Response(data, media_type="application/octet-stream", headers=_IMMUTABLE)
 
 
 @router.get("/v1/ledger/records/{entry_id}", tags=["ledger"])

@@ -45,7 +45,9 @@ Name = Annotated[str, typer.Argument(help="Exchange name, e.g. ncmec-industry.")
 SetOpts = Annotated[
     list[str] | None,
     typer.Option(
-        "--set", help="A setting KEY=VALUE (repeatable); see `amparo exchange apis`.", show_default=False
+        "--set",
+        help="A setting KEY=VALUE (repeatable); see `amparo exchange apis`.",
+        show_default=False,
     ),
 ]
 Tags = Annotated[
@@ -288,7 +290,12 @@ def list_(
     for e in exchanges:
         rows = _status_rows(e)
         table.add_row(
-            e.name, e.api, e.bank, rows["enabled"], rows["entries"], rows["last success"],
+            e.name,
+            e.api,
+            e.bank,
+            rows["enabled"],
+            rows["entries"],
+            rows["last success"],
             (e.last_fetch_error or "")[:60],
         )
     out.print(table)

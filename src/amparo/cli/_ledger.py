@@ -62,9 +62,10 @@ def keygen(
 @app.command("vkey")
 def vkey(ctx: typer.Context) -> None:
     """Print this log's verifier key (give it to auditors, witnesses and prosecutors)."""
-    verifier = _ledger(ctx).verifier
-    assert verifier is not None  # ledger_from_settings always loads a key
-    print(verifier.vkey)
+    signer = _ledger(ctx).signer
+    if signer is None:
+        raise NotFoundError("this ledger has no signing key", hint="set AMPARO_LEDGER_KEY_FILE")
+    print(signer.verifier.vkey)
 
 
 @app.command("checkpoint")

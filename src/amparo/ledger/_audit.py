@@ -20,6 +20,7 @@ from amparo.ledger._merkle import EMPTY_ROOT, leaf_hash, subtree_hash
 from amparo.ledger._note import NoteError, Verifier, open_note
 from amparo.ledger._tiles import HASH, TileKey, TileNodes, tile_path, tiles_for_size
 from amparo.ledger._verify import build_tiles
+from amparo.store._base import utcnow
 
 __all__ = ["AuditReport", "audit_remote"]
 
@@ -163,8 +164,6 @@ def _check_previous(path: Path, cp: Checkpoint, nodes: TileNodes) -> int | None:
 
 
 def _remember(path: Path, cp: Checkpoint, note: str) -> None:
-    from amparo.store._base import utcnow
-
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {
         "size": cp.size,

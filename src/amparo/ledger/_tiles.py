@@ -72,8 +72,8 @@ def parse_tile_path(path: str) -> TileKey | None:
     if len(parts) > 1 and parts[0] == "x000":
         return None  # leading zero groups are not canonical
     width = int(m.group(4)) if m.group(4) else TILE_WIDTH
-    if width > 255 and m.group(4):
-        return None
+    if width >= TILE_WIDTH and m.group(4):
+        return None  # a partial tile has 1 to 255 hashes
     return TileKey(level, index, width)
 
 
