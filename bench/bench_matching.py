@@ -177,7 +177,12 @@ def main() -> None:
             extra = sum(
                 len(set(a) - set(p)) for a, p in zip(ours["results"], peer["results"], strict=True)
             )
-            rows.append((size, ours, peer, superset, extra))
+            planted = np.random.default_rng(args.seed + 1).integers(0, size, args.queries)
+            found = [
+                sum(int(t) in r for t, r in zip(planted, side["results"], strict=True))
+                for side in (ours, peer)
+            ]
+            rows.append((size, ours, peer, superset, extra, found))
     head = (
         f"{'size':>11} {'side':>7} {'build s':>8} {'lookups/s':>10} {'batch/s':>9} "
         f"{'add->match ms':>14} {'peak RSS MB':>12} {'data MB':>8}"
@@ -188,7 +193,7 @@ def main() -> None:
     )
     print(head)
     print("-" * len(head))
-    for size, ours, peer, _, _ in rows:
+    for size, ours, peer, *_ in rows:
         for name, r in (("amparo", ours), ("peer", peer)):
             print(
                 f"{size:>11,} {name:>7} {r['build_s']:>8.1f} {r['single_qps']:>10,.0f} "
@@ -196,7 +201,7 @@ def main() -> None:
                 f"{r['peak_rss_mb']:>12,.0f} {r['data_rss_mb']:>8,.0f}"
             )
     print()
-    for size, ours, peer, superset, extra in rows:
+    for size, ours, peer, superset, extra, found in rows:
         print(
             f"{size:>11,}: single-query ratio {ours['single_qps'] / peer['single_qps']:.1f}x, "
             f"batch ratio {ours['batch_qps'] / peer['batch_qps']:.1f}x, "
@@ -204,7 +209,8 @@ def main() -> None:
             f"peak RSS {ours['peak_rss_mb']:,.0f} MB vs {peer['peak_rss_mb']:,.0f} MB "
             f"(Amparo index arrays {ours['index_mb']:,.0f} MiB); "
             f"Amparo ⊇ peer on {superset}/{len(ours['results'])} queries "
-            f"({extra} extra ids), add->match max {ours['add_to_match_max_ms']:.1f} ms "
+            f"({extra} extra ids); planted match found by Amparo {found[0]}, peer {found[1]}; "
+            f"add->match max {ours['add_to_match_max_ms']:.1f} ms "
             f"vs {peer['add_to_match_max_ms']:.1f} ms"
         )
 

@@ -41,23 +41,27 @@ def scanner(headers: Callable[[str], dict[str, str]]) -> dict[str, str]:
     return headers("scanner")
 
 
-def jpeg(seed: int = 1, kind: synthetic.Kind = "photo_like", size: int = 512) -> bytes:
-    """A benign synthetic JPEG."""
-    return synthetic.encode(
-        synthetic.make(kind, size, size * 3 // 4, seed=seed), "JPEG", quality=92
-    )
+def _jpeg(seed: int = 1, kind: synthetic.Kind = "photo_like", size: int = 512) -> bytes:
+    image = synthetic.make(kind, size, size * 3 // 4, seed=seed)
+    return synthetic.encode(image, "JPEG", quality=92)
 
 
+@pytest.fixture
+def jpeg() -> Callable[..., bytes]:
+    """``jpeg(seed=1, kind="photo_like", size=512)``: a benign synthetic JPEG."""
+    return _jpeg
+
+
+@pytest.fixture
 def flat_png() -> bytes:
     """A one-colour image: its PDQ quality is 0."""
-    return synthetic.encode(
-        synthetic.make("gradient", 64, 64, seed=1).convert("L").point(lambda _: 128), "PNG"
-    )
+    image = synthetic.make("gradient", 64, 64, seed=1).convert("L").point(lambda _: 128)
+    return synthetic.encode(image, "PNG")
 
 
 @pytest.fixture
 def media_server(amparo: Amparo, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., str]]:
-    """Serve bytes on 127.0.0.1 and let Amparo fetch from there; returns ``serve(path, data, type)``."""
+    """Serve bytes on 127.0.0.1 and let Amparo fetch them; gives ``serve(path, data, type)``."""
     monkeypatch.setattr(amparo.settings, "unsafe_allow_private_urls", True)
     files: dict[str, tuple[int, str, bytes]] = {}
 

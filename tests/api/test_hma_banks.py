@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from fastapi.testclient import TestClient
 
 Headers = dict[str, str]
@@ -15,12 +14,8 @@ def _create(client: TestClient, h: Headers, name: str = "MY_BANK", **extra: obje
     assert r.status_code == 201, r.text
 
 
-def test_empty_list(hma: TestClient, curator: Headers) -> None:
-    r = hma.get("/c/banks", headers=curator)
-    assert r.status_code == 200 and r.json() == []
-
-
 def test_create_and_list(hma: TestClient, curator: Headers) -> None:
+    assert hma.get("/c/banks", headers=curator).json() == []
     r = hma.post("/c/banks", json={"name": "MY_TEST_BANK_01"}, headers=curator)
     assert r.status_code == 201
     assert r.json() == {"name": "MY_TEST_BANK_01", "matching_enabled_ratio": 1.0}
@@ -28,54 +23,50 @@ def test_create_and_list(hma: TestClient, curator: Headers) -> None:
     assert hma.get("/c/bank/MY_TEST_BANK_01", headers=curator).json() == r.json()
 
 
-@pytest.mark.parametrize(
-    ("body", "ratio"),
-    [
-        ({"enabled_ratio": 0.25}, 0.25),
-        ({"enabled": False}, 0.0),
-        ({"enabled": True}, 1.0),
-        ({"enabled": False, "enabled_ratio": 0.5}, 0.5),
-    ],
-)
-def test_create_with_ratio(
-    hma: TestClient, curator: Headers, body: dict[str, object], ratio: float
-) -> None:
-    r = hma.post("/c/banks", json={"name": "B", **body}, headers=curator)
-    assert r.status_code == 201 and r.json()["matching_enabled_ratio"] == ratio
+CREATE_RATIOS: list[tuple[dict[str, object], float]] = [
+    ({"enabled_ratio": 0.25}, 0.25),
+    ({"enabled": False}, 0.0),
+    ({"enabled": True}, 1.0),
+    ({"enabled": False, "enabled_ratio": 0.5}, 0.5),
+]
 
 
-@pytest.mark.parametrize("name", ["01_TEST_BANK", "my_test_bank", "A-B", "", "BANK NAME"])
-def test_invalid_names_are_400(hma: TestClient, curator: Headers, name: str) -> None:
-    r = hma.post("/c/banks", json={"name": name}, headers=curator)
-    assert r.status_code == 400
-    assert r.json()["message"] == "Bank names must be UPPER_WITH_UNDERSCORE"
+def test_create_with_ratio(hma: TestClient, curator: Headers) -> None:
+    for n, (body, ratio) in enumerate(CREATE_RATIOS):
+        r = hma.post("/c/banks", json={"name": f"B{n}", **body}, headers=curator)
+        assert r.status_code == 201 and r.json()["matching_enabled_ratio"] == ratio, body
 
 
-def test_duplicate_is_403(hma: TestClient, curator: Headers) -> None:
+def test_invalid_names_are_400_and_duplicates_403(hma: TestClient, curator: Headers) -> None:
+    for name in ["01_TEST_BANK", "my_test_bank", "A-B", "", "BANK NAME"]:
+        r = hma.post("/c/banks", json={"name": name}, headers=curator)
+        assert r.status_code == 400, name
+        assert r.json()["message"] == "Bank names must be UPPER_WITH_UNDERSCORE"
     _create(hma, curator)
     r = hma.post("/c/banks", json={"name": "MY_BANK"}, headers=curator)
     assert r.status_code == 403 and r.json()["message"] == "Bank already exists"
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"json": {}},
-        {"json": {"name": 5}},
-        {"json": {"name": None}},
-        {"content": b"name=X", "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
-        {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
-    ],
-    ids=["missing", "int", "null", "form", "broken-json"],
-)
-def test_bad_create_body_is_422_list(
-    hma: TestClient, curator: Headers, kwargs: dict[str, object]
-) -> None:
-    extra = kwargs.pop("headers", {})
-    assert isinstance(extra, dict)
-    r = hma.post("/c/banks", headers={**curator, **extra}, **kwargs)  # type: ignore[arg-type]
-    assert r.status_code == 422, r.text
-    assert isinstance(r.json(), list) and r.json()[0]["msg"]
+BAD_BODIES: dict[str, dict[str, object]] = {
+    "missing": {"json": {}},
+    "int": {"json": {"name": 5}},
+    "null": {"json": {"name": None}},
+    "form": {
+        "content": b"name=X",
+        "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+    },
+    "broken-json": {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+}
+
+
+def test_bad_create_body_is_422_list(hma: TestClient, curator: Headers) -> None:
+    for case, kwargs in BAD_BODIES.items():
+        extra = kwargs.get("headers", {})
+        assert isinstance(extra, dict)
+        body = {k: v for k, v in kwargs.items() if k != "headers"}
+        r = hma.post("/c/banks", headers={**curator, **extra}, **body)  # type: ignore[arg-type]
+        assert r.status_code == 422, (case, r.text)
+        assert isinstance(r.json(), list) and r.json()[0]["msg"]
 
 
 def test_get_unknown_is_404(hma: TestClient, curator: Headers) -> None:

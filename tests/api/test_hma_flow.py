@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import jpeg
 from fastapi.testclient import TestClient
 
 from amparo.media import _synthetic as synthetic
 
 
-def test_hma_client_flow(hma: TestClient, headers: Callable[[str], dict[str, str]]) -> None:
+def test_hma_client_flow(
+    hma: TestClient, headers: Callable[[str], dict[str, str]], jpeg: Callable[..., bytes]
+) -> None:
     curator, scanner = headers("curator"), headers("scanner")
 
     # Liveness needs no key; readiness once the index has loaded.
@@ -50,7 +51,9 @@ def test_hma_client_flow(hma: TestClient, headers: Callable[[str], dict[str, str
     r = hma.get("/m/index/status", headers=scanner)
     assert r.json()["pdq"]["present"] is True and r.json()["pdq"]["size"] == 2
     hma.put(
-        f"/c/bank/KNOWN_TEST_IMAGES/content/{by_upload}", json={"disable_until_ts": 0}, headers=curator
+        f"/c/bank/KNOWN_TEST_IMAGES/content/{by_upload}",
+        json={"disable_until_ts": 0},
+        headers=curator,
     )
     upload_pdq = hma.post("/h/hash", files={"photo": ("u.jpg", jpeg(12))}, headers=scanner).json()
     q = {"signal_type": "pdq", "signal": upload_pdq["pdq"]}

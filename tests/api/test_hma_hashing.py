@@ -6,16 +6,16 @@ import hashlib
 from collections.abc import Callable
 
 import pytest
-from conftest import flat_png, jpeg
 from fastapi.testclient import TestClient
 
 from amparo.config import MediaLimits
+from amparo.runtime import Amparo
 from amparo.signals import hash_media
 
 Headers = dict[str, str]
 
 
-def test_post_photo(hma: TestClient, scanner: Headers) -> None:
+def test_post_photo(hma: TestClient, scanner: Headers, jpeg: Callable[..., bytes]) -> None:
     data = jpeg(5)
     r = hma.post("/h/hash", files={"photo": ("a.jpg", data)}, headers=scanner)
     assert r.status_code == 200
@@ -29,7 +29,7 @@ def test_post_video_is_the_file_md5(hma: TestClient, scanner: Headers) -> None:
     assert r.status_code == 200 and r.json() == {"video_md5": hashlib.md5(data).hexdigest()}
 
 
-def test_post_types(hma: TestClient, scanner: Headers) -> None:
+def test_post_types(hma: TestClient, scanner: Headers, jpeg: Callable[..., bytes]) -> None:
     data = jpeg(6)
     r = hma.post("/h/hash?types=pdq,md5,sha256", files={"photo": ("a", data)}, headers=scanner)
     assert set(r.json()) == {"pdq", "md5", "sha256"}
@@ -40,40 +40,36 @@ def test_post_types(hma: TestClient, scanner: Headers) -> None:
     assert r.status_code == 400 and r.json()["message"] == "empty signal type selection"
 
 
-def test_low_quality_pdq_is_empty(hma: TestClient, scanner: Headers) -> None:
-    r = hma.post("/h/hash", files={"photo": ("f.png", flat_png())}, headers=scanner)
+def test_low_quality_pdq_is_empty(hma: TestClient, scanner: Headers, flat_png: bytes) -> None:
+    r = hma.post("/h/hash", files={"photo": ("f.png", flat_png)}, headers=scanner)
     assert r.status_code == 200 and r.json() == {"pdq": ""}
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({}, "Missing multipart/form-data file upload"),
-        ({"json": {"url": "https://example.org/a.jpg"}}, "Missing multipart/form-data file upload"),
-        ({"data": {"photo": "not a file"}}, "Missing multipart/form-data file upload"),
-        (
-            {"files": [("photo", ("a", b"1")), ("photo", ("b", b"2"))]},
-            "Only one file allowed per request",
-        ),
-        (
-            {"files": [("photo", ("a", b"1")), ("video", ("b", b"2"))]},
-            "Only one file allowed per request",
-        ),
-        ({"files": {"file": ("a.jpg", b"1")}}, "no such content_type: 'file'"),
-        ({"files": {"photo": ("a.txt", b"plain text, not an image")}}, "not an image"),
-        ({"files": {"photo": ("a.jpg", b"")}}, "the file is empty"),
-    ],
-    ids=["nothing", "json", "field-not-file", "two-photos", "two-types", "field", "text", "empty"],
-)
-def test_post_errors(
-    hma: TestClient, scanner: Headers, kwargs: dict[str, object], message: str
+POST_ERRORS: list[tuple[dict[str, object], str]] = [
+    ({}, "Missing multipart/form-data file upload"),
+    ({"json": {"url": "https://example.org/a.jpg"}}, "Missing multipart/form-data file upload"),
+    ({"data": {"photo": "not a file"}}, "Missing multipart/form-data file upload"),
+    ({"files": [("photo", ("a", b"1")), ("photo", ("b", b"2"))]}, "Only one file allowed"),
+    ({"files": [("photo", ("a", b"1")), ("video", ("b", b"2"))]}, "Only one file allowed"),
+    ({"files": {"file": ("a.jpg", b"1")}}, "no such content_type: 'file'"),
+    ({"files": {"photo": ("a.txt", b"plain text, not an image")}}, "not an image"),
+    ({"files": {"photo": ("a.jpg", b"")}}, "the file is empty"),
+]
+
+
+def test_post_errors(hma: TestClient, scanner: Headers) -> None:
+    for kwargs, message in POST_ERRORS:
+        r = hma.post("/h/hash", headers=scanner, **kwargs)  # type: ignore[arg-type]
+        assert r.status_code == 400, r.text
+        assert message in r.json()["message"], (message, r.json())
+
+
+def test_get_url(
+    hma: TestClient,
+    scanner: Headers,
+    media_server: Callable[..., str],
+    jpeg: Callable[..., bytes],
 ) -> None:
-    r = hma.post("/h/hash", headers=scanner, **kwargs)  # type: ignore[arg-type]
-    assert r.status_code == 400, r.text
-    assert message in r.json()["message"]
-
-
-def test_get_url(hma: TestClient, scanner: Headers, media_server: Callable[..., str]) -> None:
     data = jpeg(7)
     pdq = hash_media(data, MediaLimits()).pdq
     assert pdq is not None
@@ -89,63 +85,63 @@ def test_get_url(hma: TestClient, scanner: Headers, media_server: Callable[..., 
     assert list(r.json()) == ["video_md5"]
 
 
-@pytest.mark.parametrize(
-    ("path", "params", "message"),
-    [
-        ("/missing", {}, "Failed to fetch URL: "),
-        ("/page", {}, "not an image"),
-        ("/a.jpg", {"content_type": "audio"}, "no such content_type: 'audio'"),
-        ("/a.jpg", {"types": "video_md5"}, "signal type 'video_md5' doesn't exist"),
-    ],
-)
 def test_get_url_errors(
     hma: TestClient,
     scanner: Headers,
     media_server: Callable[..., str],
-    path: str,
-    params: dict[str, str],
-    message: str,
+    jpeg: Callable[..., bytes],
 ) -> None:
     media_server("/a.jpg", jpeg(1))
     media_server("/page", b"<html>hello</html>", "text/html")
-    url = media_server("/x", b"")[: -len("/x")] + path
-    r = hma.get("/h/hash", params={"url": url, **params}, headers=scanner)
-    assert r.status_code == 400, r.text
-    assert message in r.json()["message"]
+    base = media_server("/x", b"")[: -len("/x")]
+    cases: list[tuple[str, dict[str, str], str]] = [
+        ("/missing", {}, "Failed to fetch URL: "),
+        ("/page", {}, "not an image"),
+        ("/a.jpg", {"content_type": "audio"}, "no such content_type: 'audio'"),
+        ("/a.jpg", {"types": "video_md5"}, "signal type 'video_md5' doesn't exist"),
+    ]
+    for path, params, message in cases:
+        r = hma.get("/h/hash", params={"url": base + path, **params}, headers=scanner)
+        assert r.status_code == 400, r.text
+        assert message in r.json()["message"]
 
 
 def test_get_too_large_is_413(
     hma: TestClient,
     scanner: Headers,
     media_server: Callable[..., str],
+    jpeg: Callable[..., bytes],
+    amparo: Amparo,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = jpeg(2)
     url = media_server("/big.jpg", data)
-    monkeypatch.setattr(hma.app.state.amparo.settings.media, "max_bytes", len(data) - 1)  # type: ignore[attr-defined]
+    monkeypatch.setattr(amparo.settings.media, "max_bytes", len(data) - 1)
     r = hma.get("/h/hash", params={"url": url}, headers=scanner)
     assert r.status_code == 413
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://127.0.0.1/x.jpg",
-        "http://10.1.2.3/a.png",
-        "http://[::1]/a.png",
-        "http://169.254.169.254/latest/meta-data",
-        "file:///etc/passwd",
-        "ftp://example.org/a",
-        "not a url",
-    ],
-)
-def test_unsafe_urls_are_400(hma: TestClient, scanner: Headers, url: str) -> None:
-    r = hma.get("/h/hash", params={"url": url}, headers=scanner)
-    assert r.status_code == 400
-    assert r.json()["message"].startswith("Invalid or unsafe URL provided")
+UNSAFE_URLS = [
+    "http://127.0.0.1/x.jpg",
+    "http://10.1.2.3/a.png",
+    "http://[::1]/a.png",
+    "http://169.254.169.254/latest/meta-data",
+    "file:///etc/passwd",
+    "ftp://example.org/a",
+    "not a url",
+]
 
 
-def test_get_needs_url_and_scanner(hma: TestClient, headers: Callable[[str], Headers]) -> None:
+def test_unsafe_urls_are_400(hma: TestClient, scanner: Headers) -> None:
+    for url in UNSAFE_URLS:
+        r = hma.get("/h/hash", params={"url": url}, headers=scanner)
+        assert r.status_code == 400, url
+        assert r.json()["message"].startswith("Invalid or unsafe URL provided")
+
+
+def test_get_needs_url_and_scanner(
+    hma: TestClient, headers: Callable[[str], Headers], jpeg: Callable[..., bytes]
+) -> None:
     r = hma.get("/h/hash", headers=headers("scanner"))
     assert r.status_code == 422 and r.json()[0]["loc"][-1] == "url"
     assert hma.get("/h/hash?url=http://example.org/").status_code == 401

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import pytest
-from conftest import jpeg
 from fastapi.testclient import TestClient
 
 from amparo.signals import pdq_distance
@@ -122,47 +120,42 @@ def test_exact_types_have_no_distance(hma: TestClient, curator: Headers, scanner
     assert r.json() == {"A": [{"bank_content_id": item, "distance": "-"}]}
 
 
-@pytest.mark.parametrize(
-    ("params", "status", "message"),
-    [
-        ({"signal_type": "pdq"}, 400, "Either url or both signal and signal_type are required"),
-        ({"signal": PDQ}, 400, "Either url or both signal and signal_type are required"),
-        ({}, 400, "Either url or both signal and signal_type are required"),
-        ({"signal_type": "tlsh", "signal": "x"}, 400, "No such SignalType 'tlsh'"),
-        ({"signal_type": "pdq", "signal": "abc"}, 400, "invalid signal: "),
-        ({"signal_type": "pdq", "signal": PDQ.upper()}, 400, "invalid signal: "),
-    ],
-)
-def test_lookup_errors(
-    hma: TestClient, scanner: Headers, params: dict[str, str], status: int, message: str
-) -> None:
-    r = hma.get("/m/lookup", params=params, headers=scanner)
-    assert r.status_code == status and r.json()["message"].startswith(message)
+LOOKUP_ERRORS: list[tuple[dict[str, str], str]] = [
+    ({"signal_type": "pdq"}, "Either url or both signal and signal_type are required"),
+    ({"signal": PDQ}, "Either url or both signal and signal_type are required"),
+    ({}, "Either url or both signal and signal_type are required"),
+    ({"signal_type": "tlsh", "signal": "x"}, "No such SignalType 'tlsh'"),
+    ({"signal_type": "pdq", "signal": "abc"}, "invalid signal: "),
+    ({"signal_type": "pdq", "signal": PDQ.upper()}, "invalid signal: "),
+]
+RAW_ERRORS: list[tuple[dict[str, str], int, str]] = [
+    ({"signal_type": "pdq"}, 422, ""),
+    ({"signal": PDQ}, 422, ""),
+    ({"signal_type": "pdq", "signal": PDQ, "include_distance": "maybe"}, 422, ""),
+    ({"signal_type": "tlsh", "signal": PDQ}, 400, "No such SignalType 'tlsh'"),
+    ({"signal_type": "pdq", "signal": "zz"}, 400, "invalid signal: "),
+]
 
 
-@pytest.mark.parametrize(
-    ("params", "status"),
-    [
-        ({"signal_type": "pdq"}, 422),
-        ({"signal": PDQ}, 422),
-        ({"signal_type": "pdq", "signal": PDQ, "include_distance": "maybe"}, 422),
-        ({"signal_type": "tlsh", "signal": PDQ}, 400),
-        ({"signal_type": "pdq", "signal": "zz"}, 400),
-    ],
-)
-def test_raw_lookup_errors(
-    hma: TestClient, scanner: Headers, params: dict[str, str], status: int
-) -> None:
-    r = hma.get("/m/raw_lookup", params=params, headers=scanner)
-    assert r.status_code == status
-    if status == 422:
-        assert isinstance(r.json(), list)
-    else:
-        assert r.json()["message"].startswith(("No such SignalType 'tlsh'", "invalid signal: "))
+def test_lookup_errors(hma: TestClient, scanner: Headers) -> None:
+    for params, message in LOOKUP_ERRORS:
+        r = hma.get("/m/lookup", params=params, headers=scanner)
+        assert r.status_code == 400 and r.json()["message"].startswith(message), params
+    for params, status, message in RAW_ERRORS:
+        r = hma.get("/m/raw_lookup", params=params, headers=scanner)
+        assert r.status_code == status, params
+        if status == 422:
+            assert isinstance(r.json(), list)
+        else:
+            assert r.json()["message"].startswith(message)
 
 
 def test_lookup_by_url_and_by_upload(
-    hma: TestClient, curator: Headers, scanner: Headers, media_server: Callable[..., str]
+    hma: TestClient,
+    curator: Headers,
+    scanner: Headers,
+    media_server: Callable[..., str],
+    jpeg: Callable[..., bytes],
 ) -> None:
     _bank(hma, curator, "A")
     added = hma.post("/c/bank/A/content", files={"photo": ("a.jpg", jpeg(8))}, headers=curator)
@@ -197,24 +190,21 @@ def test_compare(hma: TestClient, scanner: Headers) -> None:
     assert r.json() == {"video_md5": [True, {}]}
 
 
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        ([PDQ, PDQ], "Request input was not a dict"),
-        ({"pdq": PDQ}, "Comparison hashes for pdq was not a list"),
-        ({"pdq": [PDQ]}, "Comparison hash list length must be exactly 2"),
-        ({"pdq": [PDQ, PDQ, PDQ]}, "Comparison hash list length must be exactly 2"),
-        ({"tlsh": ["a", "b"]}, "No such SignalType 'tlsh'"),
-        ({"pdq": [PDQ, "abc"]}, "Invalid pdq hash: "),
-        ({"pdq": [PDQ, 7]}, "Invalid pdq hash: "),
-    ],
-)
-def test_compare_errors(hma: TestClient, scanner: Headers, body: object, message: str) -> None:
-    r = hma.post("/m/compare", json=body, headers=scanner)
-    assert r.status_code == 400 and r.json()["message"].startswith(message)
+COMPARE_ERRORS: list[tuple[object, str]] = [
+    ([PDQ, PDQ], "Request input was not a dict"),
+    ({"pdq": PDQ}, "Comparison hashes for pdq was not a list"),
+    ({"pdq": [PDQ]}, "Comparison hash list length must be exactly 2"),
+    ({"pdq": [PDQ, PDQ, PDQ]}, "Comparison hash list length must be exactly 2"),
+    ({"tlsh": ["a", "b"]}, "No such SignalType 'tlsh'"),
+    ({"pdq": [PDQ, "abc"]}, "Invalid pdq hash: "),
+    ({"pdq": [PDQ, 7]}, "Invalid pdq hash: "),
+]
 
 
-def test_compare_non_json_is_415(hma: TestClient, scanner: Headers) -> None:
+def test_compare_errors(hma: TestClient, scanner: Headers) -> None:
+    for body, message in COMPARE_ERRORS:
+        r = hma.post("/m/compare", json=body, headers=scanner)
+        assert r.status_code == 400 and r.json()["message"].startswith(message), body
     r = hma.post("/m/compare", content=b"pdq=1", headers=scanner)
     assert r.status_code == 415
 

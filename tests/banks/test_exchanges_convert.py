@@ -4,12 +4,12 @@ import copy
 import dataclasses
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import given
-from sqlalchemy import select
 from hypothesis import strategies as st
+from sqlalchemy import select
 from test_exchanges_support import pdq
 from threatexchange.exchanges.clients.ncmec import hash_api as ncmec
 from threatexchange.exchanges.clients.stopncii import api as stopncii
@@ -184,8 +184,8 @@ def test_credentials_in_the_wrong_shape_are_refused() -> None:
 
 
 class _FakeNCMECClient:
-    pages: list[list[ncmec.NCMECEntryUpdate]] = []
-    calls: list[int] = []
+    pages: ClassVar[list[list[ncmec.NCMECEntryUpdate]]] = []
+    calls: ClassVar[list[int]] = []
 
     def get_entries_iter(
         self, *, start_timestamp: int, end_timestamp: int, resume_paging_url: str

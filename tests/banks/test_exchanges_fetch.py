@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from test_exchanges_support import (
 from threatexchange.exchanges import fetch_state as state
 
 from amparo import banks
+from amparo.banks._exchange_apis import ExchangeApiSpec
 from amparo.banks._exchange_fetch import fetch_exchange, start_fetch
 from amparo.banks._exchange_secrets import CredentialBox
 from amparo.banks._exchanges import (
@@ -42,13 +43,15 @@ def _entries(amparo: Amparo, bank: str = "FEED") -> dict[str, banks.Entry]:
         return {e.source_id or "": e for e in banks.list_entries(s, bank, limit=10_000)}
 
 
-def _setup(amparo: Amparo, box: CredentialBox, plan: list[Updates], **kw: object) -> dict:  # type: ignore[type-arg]
-    apis = fake_apis(batches(plan, **kw))  # type: ignore[arg-type]
+def _setup(
+    amparo: Amparo, box: CredentialBox, plan: list[Updates], fail_at: int | None = None
+) -> Mapping[str, ExchangeApiSpec]:
+    apis = fake_apis(batches(plan, fail_at))
     with amparo.session() as s:
         if "FEED" not in {b.name for b in banks.list_banks(s)}:
             banks.create_bank(s, "FEED")
         create_exchange(s, "feed", api="fake", bank="FEED", credentials=TOKEN, box=box, apis=apis)
-    return apis  # type: ignore[return-value]
+    return apis
 
 
 def test_fetch_applies_adds_updates_and_retractions_per_batch(

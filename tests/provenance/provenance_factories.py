@@ -9,22 +9,19 @@ equivalents, because the reference package pulls OpenCV and torch), and a test C
 
 from __future__ import annotations
 
-import datetime
 import gzip
 import io
 import json
 import struct
 import zlib
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from numpy.typing import NDArray
 from PIL import Image
+
+from amparo.provenance._credentials import Credentials as Credentials
+from amparo.provenance._credentials import make_credentials as make_credentials
 
 # ---------------------------------------------------------------- images
 
@@ -249,92 +246,4 @@ def diffusers_sdxl_watermark(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
 # ---------------------------------------------------------------- test CA
 
 
-@dataclass(frozen=True)
-class Credentials:
-    chain_pem: bytes
-    key_pem: bytes
-    root_pem: bytes
-    not_after: float
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Amparo Tests"),
-        ]
-    )
-
-
-def _pem(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def make_credentials(
-    *,
-    key_type: Literal["ed25519", "es256"] = "es256",
-    days_valid: tuple[int, int] = (-1, 30),
-    seconds_after: int = 0,
-    common_name: str = "Example AI Provider",
-) -> Credentials:
-    """A fresh root CA and a provider certificate C2PA accepts (digitalSignature,
-    emailProtection EKU, SKI/AKI); ``days_valid`` is (not before, not after) from now."""
-    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    not_after = now + datetime.timedelta(days=days_valid[1], seconds=seconds_after)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(_name("Amparo Test Root CA"))
-        .issuer_name(_name("Amparo Test Root CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=400))
-        .not_valid_after(now + datetime.timedelta(days=400))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    leaf_key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey = (
-        ed25519.Ed25519PrivateKey.generate()
-        if key_type == "ed25519"
-        else ec.generate_private_key(ec.SECP256R1())
-    )
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(ca.subject)
-        .public_key(leaf_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now + datetime.timedelta(days=days_valid[0]))
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
-            critical=True,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    key_pem = leaf_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return Credentials(
-        chain_pem=_pem(leaf) + _pem(ca),
-        key_pem=key_pem,
-        root_pem=_pem(ca),
-        not_after=not_after.timestamp(),
-    )
+# The test CA is the one `amparo stamp` users try first (src, not duplicated here).

@@ -9,6 +9,8 @@ import time
 import c2pa
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from provenance_factories import Credentials, decode, encode, make_credentials, photo_like
 
 from amparo.errors import InputError, UnsupportedFormatError
@@ -205,3 +207,27 @@ def test_stamp_errors(es256: Credentials, ed25519: Credentials) -> None:
         stamp(encode(PIXELS, "GIF"), generator="G", cert_pem=es256.chain_pem, key_pem=es256.key_pem)
     with pytest.raises(InputError, match="PEM"):
         stamp(png, generator="G", cert_pem=b"nope", key_pem=es256.key_pem)
+
+
+@pytest.fixture(scope="module")
+def stamped_files(es256: Credentials) -> dict[str, bytes]:
+    return {fmt: _stamp(es256, fmt) for fmt in ("JPEG", "PNG", "WEBP")}
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    fmt=st.sampled_from(["JPEG", "PNG", "WEBP"]),
+    edits=st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 255)), min_size=1, max_size=6),
+)
+def test_mutated_manifests_never_raise(
+    stamped_files: dict[str, bytes], es256: Credentials, fmt: str, edits: list[tuple[int, int]]
+) -> None:
+    data = bytearray(stamped_files[fmt])
+    marker = {"JPEG": b"\xff\xeb", "PNG": b"caBX", "WEBP": b"C2PA"}[fmt]
+    start = data.find(marker)
+    for offset, value in edits:
+        data[min(start + offset, len(data) - 1)] = value
+    report = analyze(bytes(data), options=_trusting(es256))
+    assert report.verdict in ("declared_ai", "likely_ai", "no_ai_signal", "stripped")

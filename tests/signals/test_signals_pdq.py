@@ -7,13 +7,13 @@ import io
 import numpy as np
 import pdqhash
 import pytest
-from imagefactory import encode, image_bytes, in_mode, make, photo_like, shapes
 from PIL import Image
 from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
 from amparo.config import MediaLimits
 from amparo.signals import DIHEDRAL_NAMES, hash_media, pdq_distance
 from amparo.signals._pdq_kernel import hash_buffer
+from imagefactory import encode, image_bytes, in_mode, make, photo_like, shapes
 
 LIMITS = MediaLimits()
 

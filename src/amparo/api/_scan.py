@@ -129,7 +129,7 @@ async def _media_inputs(
 
 @router.post(
     "/scan",
-    summary="Scan one file or URL: signals, matches against every bank, and a scan id",
+    summary="Scan one file or URL: signals, matches against every bank, AI provenance, a scan id",
     openapi_extra=_MEDIA_BODY,
 )
 async def scan(
@@ -142,6 +142,9 @@ async def scan(
     include_low_quality: Annotated[
         bool, Query(description="Match the PDQ even when its quality is below the threshold.")
     ] = False,
+    provenance: Annotated[
+        bool, Query(description="Read AI provenance (C2PA, IPTC, generator metadata, watermarks).")
+    ] = True,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     ((name, source, data),) = await _media_inputs(request, amparo, many=False)
@@ -153,6 +156,7 @@ async def scan(
         source=source,
         dihedral=dihedral,
         include_low_quality=include_low_quality,
+        with_provenance=provenance,
         principal=principal,
     )
     metrics = request.app.state.metrics
@@ -172,6 +176,7 @@ async def scan_batch(
     principal: Scanner,
     dihedral: bool = False,
     include_low_quality: bool = False,
+    provenance: bool = True,
 ) -> dict[str, Any]:
     inputs = await _media_inputs(request, amparo, many=True)
     results: list[dict[str, Any]] = []
@@ -187,6 +192,7 @@ async def scan_batch(
                 source=source,
                 dihedral=dihedral,
                 include_low_quality=include_low_quality,
+                with_provenance=provenance,
                 principal=principal,
             )
         except InputError as exc:

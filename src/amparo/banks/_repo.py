@@ -204,6 +204,7 @@ def delete_bank(session: Session, name: str) -> bool:
             ["op", "signal_id", "signal_type", "created_at"], removals
         )
     )
+    session.info["amparo.signals_changed"] = True  # as _log_changes: refresh after commit
     count = session.scalar(select(func.count(EntryRow.id)).where(EntryRow.bank_id == row.id))
     ledger.record(session, "bank.delete", {"id": row.id, "name": name, "entries": count or 0})
     session.execute(delete(EntryRow).where(EntryRow.bank_id == row.id))

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import typer
 
-from amparo.cli import _banks, _keys
+from amparo.cli import _banks, _exchange, _keys, _ledger, _witness
 from amparo.cli._common import AmparoGroup
 from amparo.cli._demo import demo_command
 from amparo.cli._media import hash_command, match_command
+from amparo.cli._provenance import provenance_command, stamp_command
 from amparo.cli._serve import serve_command
 
 __all__ = ["app", "main"]
@@ -24,10 +25,16 @@ app = typer.Typer(
 )
 app.command("hash")(hash_command)
 app.command("match")(match_command)
+app.command("scan", help="The same as 'amparo match' (hash, match, read provenance).")(match_command)
+app.command("provenance")(provenance_command)
+app.command("stamp")(stamp_command)
 app.command("serve")(serve_command)
 app.command("demo")(demo_command)
 app.add_typer(_banks.app, name="bank")
 app.add_typer(_keys.app, name="keys")
+app.add_typer(_exchange.app, name="exchange")
+app.add_typer(_ledger.app, name="ledger")
+app.add_typer(_witness.app, name="witness")
 
 
 def main() -> None:

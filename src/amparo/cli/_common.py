@@ -21,7 +21,7 @@ err = Console(stderr=True)
 class AmparoGroup(TyperGroup):
     """The one place where the CLI turns Amparo errors into messages and exit code 2."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
         try:
             return super().invoke(ctx)
         except AmparoError as exc:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 from rich.table import Table
 
 from amparo import banks
@@ -15,6 +18,8 @@ from amparo.banks import NewEntry
 from amparo.cli._common import out
 from amparo.config import Settings
 from amparo.media import _synthetic as synthetic
+from amparo.provenance import Evidence, stamp
+from amparo.provenance._credentials import Credentials, make_credentials
 from amparo.runtime import Amparo
 from amparo.scan import scan_media
 from amparo.signals import hash_media
@@ -60,9 +65,15 @@ def demo_command(
     with tempfile.TemporaryDirectory(prefix="amparo-demo-") as tmp:
         root = data_dir or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
-        amparo = Amparo.open(Settings(data_dir=root, database_url=None))
+        # A throwaway provider CA plays the AI provider whose stamps this platform trusts.
+        credentials = make_credentials(common_name="Demo Image Generator Inc.")
+        anchor = root / "demo-provider-root.pem"
+        anchor.write_bytes(credentials.root_pem)
+        settings = Settings(data_dir=root, database_url=None, provenance_trust_anchors=[anchor])
+        amparo = Amparo.open(settings)
         try:
             _run(amparo, root)
+            _run_provenance(amparo, root / "ai", credentials)
         finally:
             amparo.close()
     out.print(f"\ndemo finished in {time.perf_counter() - started:.1f} s")
@@ -118,14 +129,14 @@ def _run(amparo: Amparo, root: Path) -> None:
         result = scan_media(
             amparo, path.read_bytes(), filename=path.name, source="demo", dihedral=True
         )
-        _, kind, seed, *edit = path.stem.split("-")
+        _, image_kind, image_seed, *edit = path.stem.split("-")
         expected = path.name.startswith("variant-")
         best = result.matches[0] if result.matches else None
         ok = bool(best) == expected
         right += ok
         colour = "green" if ok else "red"
         table.add_row(
-            f"{kind} #{seed}",
+            f"{image_kind} #{image_seed}",
             edit[0] if edit else "(unrelated)",
             "match" if expected else "no match",
             f"[{colour}]{'MATCH' if best else 'no match'}[/]",
@@ -144,3 +155,64 @@ def _via(signal_type: str, variant: str | None) -> str:
     if signal_type != "pdq":
         return signal_type
     return "pdq" if variant in (None, "original") else f"pdq {variant}"
+
+
+def _run_provenance(amparo: Amparo, folder: Path, credentials: Credentials) -> None:
+    """Files that say (or show) they are AI-made, and controls that say nothing."""
+    folder.mkdir(exist_ok=True)
+    base = synthetic.make("photo_like", 640, 480, seed=42)
+    png = synthetic.encode(base, "PNG")
+    stamped = stamp(
+        png,
+        generator="Demo Image Generator",
+        cert_pem=credentials.chain_pem,
+        key_pem=credentials.key_pem,
+        watermark=True,
+    )
+    meta = PngInfo()
+    # A benign prompt, written the way Automatic1111's web UI writes its "parameters".
+    meta.add_text(
+        "parameters",
+        "a watercolour lighthouse at dawn\nSteps: 20, Sampler: Euler a, CFG scale: 7, "
+        "Seed: 1, Size: 640x480, Model: demo-model-v1",
+    )
+    a1111 = io.BytesIO()
+    base.save(a1111, "PNG", pnginfo=meta)
+    stripped = io.BytesIO()
+    Image.open(io.BytesIO(stamped)).convert("RGB").save(stripped, "PNG")
+    files = {
+        "stamped-c2pa.png": (stamped, "declared_ai"),
+        "a1111-parameters.png": (a1111.getvalue(), "likely_ai"),
+        "stamped-then-reencoded.png": (stripped.getvalue(), "likely_ai"),
+        "plain-photo-like.jpg": (synthetic.encode(base, "JPEG", quality=90), "no_ai_signal"),
+    }
+    out.rule("[bold]AI provenance[/]: C2PA, IPTC, generator metadata, watermarks")
+    table = Table("file", "expected", "verdict", "evidence")
+    right = 0
+    for name, (data, expected) in files.items():
+        (folder / name).write_bytes(data)
+        result = scan_media(amparo, data, filename=name, source="demo")
+        report = result.provenance
+        verdict = report.verdict if report else "?"
+        right += verdict == expected
+        colour = "green" if verdict == expected else "red"
+        evidence = (
+            "; ".join(_evidence_line(e) for e in report.evidence if e.indicates != "none")
+            if report
+            else ""
+        )
+        table.add_row(name, expected, f"[{colour}]{verdict}[/]", evidence or "-")
+    out.print(table)
+    out.print(
+        f"\n{right}/{len(files)} verdicts as expected. The stamp's invisible watermark "
+        "survives re-encoding, which removes the metadata. 'no_ai_signal' never means 'not AI'."
+    )
+
+
+def _evidence_line(evidence: Evidence) -> str:
+    parts: list[str] = [evidence.type]
+    if evidence.validation:
+        parts.append(evidence.validation)
+    if evidence.generator:
+        parts.append(evidence.generator)
+    return " ".join(parts)

@@ -91,11 +91,17 @@ def match_command(
     include_low_quality: Annotated[
         bool, typer.Option(help="Match PDQ hashes even below the quality threshold.")
     ] = False,
+    provenance: Annotated[
+        bool, typer.Option(help="Also read AI provenance (C2PA, IPTC, generator metadata).")
+    ] = True,
 ) -> None:
-    """Hash each file and match it against every bank. Exit 1 if anything matched."""
+    """Hash each file, match it against every bank and read its AI provenance.
+
+    Exit 1 if anything matched a bank (an AI-provenance verdict alone does not change the
+    exit code; see the 'provenance' column or field)."""
     amparo = runtime(ctx)
     any_match = failed = False
-    table = Table("path", "matched", "bank", "entry", "type", "distance", "category", "tags")
+    table = Table("path", "matched", "bank", "entry", "type", "distance", "category", "provenance")
     for path in files:
         try:
             result = scan_media(
@@ -105,6 +111,7 @@ def match_command(
                 source="cli",
                 dihedral=dihedral,
                 include_low_quality=include_low_quality,
+                with_provenance=provenance,
             )
         except AmparoError as exc:
             failed = True
@@ -120,12 +127,14 @@ def match_command(
                         **_flat(data["signals"]),
                         "scan_id": data["scan_id"],
                         "matches": data["matches"],
+                        "provenance": data["provenance"],
                     }
                 )
             )
             continue
+        verdict = result.provenance.verdict if result.provenance else ""
         if not result.matches:
-            table.add_row(str(path), "no", "", "", "", "", "", "")
+            table.add_row(str(path), "no", "", "", "", "", "", verdict)
         for m in result.matches:
             table.add_row(
                 str(path),
@@ -135,7 +144,7 @@ def match_command(
                 m.signal_type,
                 str(m.distance),
                 m.category or "",
-                ",".join(m.tags),
+                verdict,
             )
     if not as_json and table.row_count:
         out.print(table)

@@ -23,7 +23,14 @@ from starlette.concurrency import run_in_threadpool
 
 from amparo.ledger._checkpoint import Checkpoint
 from amparo.ledger._merkle import ProofError, verify_consistency
-from amparo.ledger._note import ALG_COSIGNATURE_V1, NoteError, Signer, Verifier, open_note
+from amparo.ledger._note import (
+    ALG_COSIGNATURE_V1,
+    NoteError,
+    Signer,
+    Verifier,
+    open_note,
+    split_note,
+)
 
 __all__ = ["WitnessResult", "WitnessState", "add_checkpoint", "create_witness_app"]
 
@@ -134,6 +141,10 @@ def add_checkpoint(
     if isinstance(parsed, WitnessResult):
         return parsed
     old, proof, note = parsed
+    try:
+        split_note(note)
+    except NoteError as exc:
+        return WitnessResult(400, f"malformed checkpoint note: {exc}\n")
     origin = note.split("\n", 1)[0]
     keys = [k for k in logs if k.name == origin]
     if not keys:

@@ -10,7 +10,14 @@ import httpx
 
 from amparo.errors import ConfigError, FetchError
 from amparo.ledger._errors import LedgerVerificationError
-from amparo.ledger._note import ALG_COSIGNATURE_V1, NoteError, Verifier, open_note, parse_vkey
+from amparo.ledger._note import (
+    ALG_COSIGNATURE_V1,
+    NoteError,
+    Verifier,
+    open_note,
+    parse_vkey,
+    split_note,
+)
 
 __all__ = ["WitnessPeer", "add_checkpoint_body", "request_cosignature"]
 
@@ -85,13 +92,15 @@ def request_cosignature(
             )
         lines = [ln + "\n" for ln in resp.text.splitlines() if ln]
         try:
-            _, signed = open_note(text + "\n" + "".join(lines), [peer.key])
+            cosigned = text + "\n" + "".join(lines)
+            open_note(cosigned, [peer.key])  # raises unless the witness's cosignature is valid
+            _, sigs = split_note(cosigned)
         except NoteError as exc:
             raise FetchError(f"witness {peer.url} returned no valid cosignature: {exc}") from None
         mine = [
-            ln
-            for ln in lines
-            if ln.startswith(f"\u2014 {peer.key.name} ") and peer.key.vkey in signed
+            line
+            for line, (name, key_id, _) in zip(lines, sigs, strict=True)
+            if name == peer.key.name and key_id == peer.key.key_id
         ]
-        return "".join(mine[:1])
+        return mine[0]
     raise FetchError(f"witness {peer.url} refused the checkpoint of size {size}: size conflict")

@@ -31,6 +31,8 @@ from amparo.media._open import BOMB_ERRORS, PARSE_ERRORS, open_header, too_large
 
 __all__ = ["DecodedImage", "ImageInfo", "decode", "probe"]
 
+_READ_BLOCK = 4 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class ImageInfo:
@@ -102,6 +104,9 @@ def decode(
         drafted = image.draft("L" if grayscale else None, (min_side, min_side))
         if drafted is not None:
             scale = round(info.width / drafted[1][2])
+    # Feed the decoder large blocks: on each 64 KiB block Pillow's default hands it, libjpeg
+    # suspends and re-decodes the unfinished row of blocks (about 5% of a 12 MP JPEG).
+    image.decodermaxblock = max(image.decodermaxblock, _READ_BLOCK)
     try:
         image.load()
     except BOMB_ERRORS as exc:

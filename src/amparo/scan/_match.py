@@ -124,9 +124,9 @@ class Matcher:
         resolved = entries_for_signals(session, {sid for h in hits for sid in h})
         draw = (rng or random).random()
         out: list[list[Match]] = []
-        for q, found in zip(queries, hits, strict=True):
+        for q, query_hits in zip(queries, hits, strict=True):
             matches = []
-            for signal_id, distance in found.items():
+            for signal_id, distance in query_hits.items():
                 if signal_id not in resolved:
                     continue  # deleted since the index saw it
                 entry, bank = resolved[signal_id]

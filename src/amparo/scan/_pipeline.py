@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from amparo import ledger
 from amparo.auth import Principal
+from amparo.provenance import ProvenanceReport, analyze
 from amparo.scan._match import Match, Query, merge_matches
 from amparo.signals import Signals, hash_media
 from amparo.store import ScanRow
@@ -32,14 +33,17 @@ class ScanResult:
     signals: Signals
     matches: tuple[Match, ...]
     low_quality: bool
+    provenance: ProvenanceReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The API/CLI form. Prompts found in the file are left out (the scan record has them)."""
         return {
             "scan_id": self.scan_id,
             "signals": self.signals.to_dict(),
             "pdq_low_quality": self.low_quality,
             "matched": bool(self.matches),
             "matches": [m.to_dict() for m in self.matches],
+            "provenance": self.provenance.to_dict() if self.provenance else None,
         }
 
 
@@ -69,6 +73,7 @@ def _record(
     matches: Sequence[Match],
     principal: Principal | None,
     hashes: dict[str, str] | None = None,
+    report: ProvenanceReport | None = None,
 ) -> str:
     scan_id = str(uuid.uuid4())
     pdq = signals.pdq if signals else None
@@ -81,6 +86,7 @@ def _record(
         pdq=pdq.hex if pdq else (hashes or {}).get("pdq"),
         pdq_quality=pdq.quality if pdq else None,
         matches=[m.to_dict() for m in matches],
+        provenance=report.to_dict(include_prompts=True) if report else None,
         key_id=principal.key_id if principal else None,
     )
     session.add(row)
@@ -96,7 +102,28 @@ def _record(
                 "matches": [m.to_dict() for m in matches],
             },
         )
+    if report is not None and report.verdict != "no_ai_signal":
+        ledger.record(
+            session,
+            "scan.provenance",
+            {
+                "scan_id": scan_id,
+                "source": source,
+                "key_id": row.key_id,
+                "verdict": report.verdict,
+                "evidence": [
+                    {k: v for k, v in e.to_dict().items() if k in _LEDGER_EVIDENCE_KEYS}
+                    for e in report.evidence
+                ],
+            },
+        )
     return scan_id
+
+
+# What of each evidence item the ledger keeps: enough to prove the finding, never a prompt.
+_LEDGER_EVIDENCE_KEYS = frozenset(
+    {"type", "source", "indicates", "generator", "model", "validation", "problem", "score"}
+)
 
 
 def scan_media(
@@ -107,11 +134,13 @@ def scan_media(
     source: str = "upload",
     dihedral: bool = False,
     include_low_quality: bool = False,
+    with_provenance: bool = True,
     principal: Principal | None = None,
 ) -> ScanResult:
-    """Hash ``data``, match it against every bank, record the scan, and return the result."""
+    """Hash ``data``, match it against every bank, read its AI provenance, record the scan."""
     settings = amparo.settings
     signals = hash_media(data, settings.media, dihedral=dihedral)
+    report = analyze(data, options=amparo.provenance_options) if with_provenance else None
     threshold = settings.pdq_quality_threshold
     queries = queries_for(
         signals,
@@ -128,9 +157,16 @@ def scan_media(
             signals=signals,
             matches=matches,
             principal=principal,
+            report=report,
         )
     low = signals.pdq is not None and signals.pdq.quality < threshold
-    return ScanResult(scan_id=scan_id, signals=signals, matches=tuple(matches), low_quality=low)
+    return ScanResult(
+        scan_id=scan_id,
+        signals=signals,
+        matches=tuple(matches),
+        low_quality=low,
+        provenance=report,
+    )
 
 
 def match_hashes(
