@@ -239,3 +239,26 @@ def test_scan_by_url_when_private_addresses_are_allowed(tmp_path: Path, database
         runtime.close()
         server.shutdown()
         server.server_close()
+
+
+def test_scan_response_carries_provenance_without_prompts(
+    client: TestClient, headers: Headers
+) -> None:
+    from PIL.PngImagePlugin import PngInfo
+
+    meta = PngInfo()
+    meta.add_text("parameters", "a quiet harbour\nSteps: 20, Sampler: Euler a, Model: demo")
+    buf = io.BytesIO()
+    synthetic.make("shapes", 320, 240, seed=4).save(buf, "PNG", pnginfo=meta)
+    r = client.post(
+        "/v1/scan", files={"file": ("g.png", buf.getvalue())}, headers=headers("scanner")
+    )
+    body = r.json()
+    assert body["provenance"]["verdict"] == "likely_ai"
+    assert "quiet harbour" not in r.text
+    off = client.post(
+        "/v1/scan?provenance=false",
+        files={"file": ("g.png", buf.getvalue())},
+        headers=headers("scanner"),
+    )
+    assert off.json()["provenance"] is None

@@ -128,6 +128,15 @@ def test_fast_path_within_10_bits_of_full_resolution(
     assert abs(fast.quality - reference_quality) <= 5
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "GIF", "TIFF"])
+def test_fast_path_within_10_bits_for_block_mean_formats(fmt: str) -> None:
+    """Formats without DCT scaling decode fully, then reduce by block means (3 x 2 here)."""
+    data = encode(photo_like(1700, 1100, seed=4), fmt, quality=90)
+    fast, full = hash_media(data, LIMITS).pdq, hash_media(data, LIMITS, fast=False).pdq
+    assert fast is not None and full is not None
+    assert pdq_distance(fast.hex, full.hex) <= 10
+
+
 @pytest.mark.slow
 def test_fast_path_within_10_bits_at_12_megapixels() -> None:
     data = encode(photo_like(4000, 3000, seed=7), "JPEG", quality=90)
