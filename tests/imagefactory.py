@@ -34,6 +34,7 @@ from amparo.media._synthetic import (
 
 __all__ = [
     "KINDS",
+    "SIGNATURES",
     "VARIANTS",
     "Kind",
     "VariantName",

@@ -65,3 +65,28 @@ def test_hma_client_flow(
     r = hma.get("/m/lookup", params={"signal_type": "pdq", "signal": copy_pdq}, headers=scanner)
     assert r.json() == {}
     assert hma.get("/m/index/status", headers=scanner).json()["pdq"]["size"] == 0
+
+
+HMA_ROUTES = {
+    "/h/hash": {"get", "post"},
+    "/m/lookup": {"get", "post"},
+    "/m/raw_lookup": {"get"},
+    "/m/index/status": {"get"},
+    "/m/compare": {"post"},
+    "/c/banks": {"get", "post"},
+    "/c/bank/{bank_name}": {"get", "put", "delete"},
+    "/c/bank/{bank_name}/content": {"post"},
+    "/c/bank/{bank_name}/signal": {"post"},
+    "/c/bank/{bank_name}/content/{content_id}": {"get", "put", "delete"},
+    "/c/signal_type/index": {"get"},
+    "/status": {"get"},
+    "/status/live": {"get"},
+}
+
+
+def test_every_hma_route_is_documented(hma: TestClient) -> None:
+    paths = hma.get("/openapi.json").json()["paths"]
+    for path, methods in HMA_ROUTES.items():
+        assert methods <= set(paths.get(path, {})), path
+        for method in methods:
+            assert paths[path][method]["summary"], (path, method)

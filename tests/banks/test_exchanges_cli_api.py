@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from amparo import banks
 from amparo.api._exchanges import router
+from amparo.banks._exchange_secrets import CredentialBox
 from amparo.cli._exchange import app
 from amparo.config import Settings
 from amparo.runtime import Amparo
@@ -93,6 +94,15 @@ def test_cli_credentials_are_prompted_hidden_and_never_echoed(
     assert code == 2 and "unknown NCMEC environment" in out and SECRET not in out
     code, out = _cli(cli_env, "status", "--json")
     assert SECRET not in out and '"has_credentials": true' in out
+    # The variable is ignored for APIs without credentials, and used by update --credentials.
+    code, out = _cli(env, "add", "sample", "--api", "sample", "--bank", "FEED")
+    assert code == 0, out
+    code, out = _cli(env, "update", "ncmec", "--credentials", "--disable")
+    assert code == 0 and "disabled" in out and SECRET not in out
+    box = CredentialBox.from_settings(amparo.settings)
+    with amparo.session() as s:
+        raw = s.scalar(select(ExchangeRow.credentials).where(ExchangeRow.name == "ncmec"))
+    assert raw and box.decrypt(raw, exchange="ncmec") == {"user": "other", "password": SECRET}
 
 
 @pytest.fixture
@@ -105,7 +115,9 @@ def api(client: TestClient) -> TestClient:
 def test_http_exchange_lifecycle(api: TestClient, headers: Headers, amparo: Amparo) -> None:
     cur = headers("curator")
     assert api.post("/v1/banks", json={"name": "SAMPLE"}, headers=cur).status_code == 201
-    r = api.post("/v1/exchanges", json={"name": "sample", "api": "sample", "bank": "SAMPLE"}, headers=cur)
+    r = api.post(
+        "/v1/exchanges", json={"name": "sample", "api": "sample", "bank": "SAMPLE"}, headers=cur
+    )
     assert r.status_code == 201, r.text
     listed = api.get("/v1/exchanges", headers=headers("auditor")).json()
     assert [e["name"] for e in listed] == ["sample"]

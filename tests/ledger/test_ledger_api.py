@@ -62,3 +62,51 @@ def test_disclosure_needs_the_auditor_role(
     proof = served.get(f"/v1/ledger/proofs/{entry}", headers=headers("auditor"))
     assert ledger.check_proof(proof.text, log_signer.verifier).entry_id == entry
     assert served.get("/v1/ledger/records/999999", headers=headers("auditor")).status_code == 404
+
+
+def test_a_tiles_client_can_prove_inclusion_from_served_tiles(
+    served: TestClient, log: Ledger, log_signer: Signer, add_entries: Callable[[int], list[int]]
+) -> None:
+    from amparo.ledger._checkpoint import Checkpoint
+    from amparo.ledger._merkle import inclusion_proof, leaf_hash, verify_inclusion
+    from amparo.ledger._note import open_note
+    from amparo.ledger._tiles import TileKey, TileNodes, tile_path
+
+    add_entries(700)
+    log.integrate()
+    log.checkpoint()
+    text, _ = open_note(served.get("/ledger/checkpoint").text, [log_signer.verifier])
+    cp = Checkpoint.parse(text)
+
+    def fetch(level: int, index: int, width: int) -> bytes:
+        return served.get("/ledger/" + tile_path(TileKey(level, index, width))).content
+
+    nodes = TileNodes(cp.size, fetch)
+    for index in (0, 300, cp.size - 1):
+        width = min(256, cp.size - index // 256 * 256)
+        bundle = fetch(-1, index // 256, width)
+        pos = (index % 256) * 34
+        leaf = leaf_hash(bundle[pos + 2 : pos + 34])
+        verify_inclusion(index, cp.size, leaf, inclusion_proof(nodes, index, cp.size), cp.root)
+
+
+def test_tallies_add_up_to_all_scans(
+    served: TestClient,
+    log: Ledger,
+    headers: Callable[[str], dict[str, str]],
+) -> None:
+    from amparo.runtime import Amparo
+
+    runtime: Amparo = served.app.state.amparo  # type: ignore[attr-defined]
+    with runtime.session() as s:
+        for _ in range(5):
+            ledger.note_scan(s)
+    log.tally_seconds = 0
+    log.integrate()
+    with runtime.session() as s:
+        ledger.note_scan(s)
+    log.integrate()
+    assert served.get("/v1/ledger/tallies").status_code == 401
+    body = served.get("/v1/ledger/tallies", headers=headers("auditor")).json()
+    assert body["total_scans"] == 6
+    assert len(body["tallies"]) == 2

@@ -72,6 +72,9 @@ def test_keygen_prove_and_check_proof(env: Path) -> None:
     assert r.exit_code == 0 and "verified" in r.output
     r = runner.invoke(cli, ["ledger", "disclose", str(entry)])
     assert json.loads(r.stdout)["entry_id"] == entry
+    r = runner.invoke(cli, ["ledger", "tallies"])
+    assert r.exit_code == 0 and "0 scan(s) in all" in r.stderr
+    assert json.loads(r.stdout.splitlines()[0])["kind"] == "scan.tally"
 
 
 def test_wrong_vkey_and_usage_errors(env: Path) -> None:

@@ -36,8 +36,10 @@ def grown(log: Ledger, add_entries: Callable[[int], list[int]]) -> list[int]:
     return ids
 
 
-def _audit(client: TestClient, signer: Signer, state: Path) -> ledger.AuditReport:
-    return ledger.audit_remote(URL, signer.verifier, state, client=client)
+def _audit(
+    client: TestClient, signer: Signer, state: Path, full: bool = True
+) -> ledger.AuditReport:
+    return ledger.audit_remote(URL, signer.verifier, state, client=client, full=full)
 
 
 def _rebuild(amparo: Amparo, log: Ledger) -> None:
@@ -108,7 +110,9 @@ def test_truncated_log_is_caught_locally(amparo: Amparo, log: Ledger, grown: lis
         log.verify_local()
 
 
+@pytest.mark.parametrize("full", [True, False], ids=["full", "light"])
 def test_truncated_log_is_caught_remotely(
+    full: bool,
     amparo: Amparo,
     log: Ledger,
     log_signer: Signer,
@@ -116,12 +120,12 @@ def test_truncated_log_is_caught_remotely(
     served: TestClient,
     tmp_path: Path,
 ) -> None:
-    assert _audit(served, log_signer, tmp_path).size == 601
+    assert _audit(served, log_signer, tmp_path, full).size == 601
     with amparo.session() as s:
         s.execute(delete(LedgerEntryRow).where(LedgerEntryRow.leaf_index >= 500))
     _rebuild(amparo, log)
     with pytest.raises(LedgerVerificationError, match=r"shrank: it now has 500 entries.*601"):
-        _audit(served, log_signer, tmp_path)
+        _audit(served, log_signer, tmp_path, full)
 
 
 def test_replaced_signing_key_is_caught(
@@ -140,7 +144,9 @@ def test_replaced_signing_key_is_caught(
         impostor.verify_local(log_signer.verifier)
 
 
+@pytest.mark.parametrize("full", [True, False], ids=["full", "light"])
 def test_split_view_is_caught(
+    full: bool,
     amparo: Amparo,
     log: Ledger,
     log_signer: Signer,
@@ -148,11 +154,11 @@ def test_split_view_is_caught(
     served: TestClient,
     tmp_path: Path,
 ) -> None:
-    assert _audit(served, log_signer, tmp_path).previous_size is None
+    assert _audit(served, log_signer, tmp_path, full).previous_size is None
     _rewrite_record(amparo, grown[3], new_commitment=True)
     _rebuild(amparo, log)
     with pytest.raises(LedgerVerificationError, match="split view: the checkpoint of size 601"):
-        _audit(served, log_signer, tmp_path)
+        _audit(served, log_signer, tmp_path, full)
 
 
 def test_corrupt_tile_is_caught(
@@ -175,7 +181,9 @@ def test_corrupt_tile_is_caught(
         log.verify_local()
 
 
+@pytest.mark.parametrize("full", [True, False], ids=["full", "light"])
 def test_clean_remote_audit_follows_growth(
+    full: bool,
     log: Ledger,
     log_signer: Signer,
     grown: list[int],
@@ -183,9 +191,9 @@ def test_clean_remote_audit_follows_growth(
     tmp_path: Path,
     add_entries: Callable[[int], list[int]],
 ) -> None:
-    first = _audit(served, log_signer, tmp_path)
+    first = _audit(served, log_signer, tmp_path, full)
     add_entries(70)
     log.integrate()
     log.checkpoint()
-    second = _audit(served, log_signer, tmp_path)
+    second = _audit(served, log_signer, tmp_path, full)
     assert (first.size, second.previous_size, second.size) == (601, 601, 671)

@@ -185,6 +185,15 @@ def test_wrong_types_are_refused() -> None:
         PdqIndex(compact_threshold=0)
 
 
+def test_removing_ids_outside_the_stored_range_is_harmless(rng: np.random.Generator) -> None:
+    hashes = random_hashes(rng, 40)
+    index = PdqIndex.from_arrays(np.arange(40, dtype=np.uint32), hashes)  # 4-byte ids
+    index.remove([-1, 2**40, 2**63 - 1])
+    index.remove(list(range(-30, 0)) + [3])  # the many-ids path
+    assert len(index) == 39 and index.stats.tombstoned_ids == 1
+    assert index.query(to_hex(hashes[4]), radius=0) == [(4, 0)]
+
+
 def test_negative_and_large_ids_round_trip(rng: np.random.Generator) -> None:
     hashes = random_hashes(rng, 3)
     ids = [-5, 2**40, 2**63 - 1]

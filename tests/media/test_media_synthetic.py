@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from imagefactory import KINDS, VARIANTS, encode, make, variant
 
 from amparo.config import MediaLimits
 from amparo.signals import PDQ_MATCH_THRESHOLD, hash_media, pdq_distance
+from imagefactory import KINDS, VARIANTS, encode, make, variant
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -23,7 +23,7 @@ def test_variants_still_match_by_pdq(name: str) -> None:
     limits = MediaLimits()
     original = make("photo_like", 640, 480, seed=8)
     known = hash_media(encode(original), limits).pdq
-    edited = hash_media(encode(variant(original, name)), limits, dihedral=True)
+    edited = hash_media(encode(variant(original, name)), limits, dihedral=True)  # type: ignore[arg-type]
     assert known is not None and edited.pdq_dihedral is not None
     best = min(pdq_distance(known.hex, h) for h in edited.pdq_dihedral.values())
     assert best <= PDQ_MATCH_THRESHOLD

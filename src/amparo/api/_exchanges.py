@@ -12,7 +12,6 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from amparo.api._auth import require_role
@@ -135,7 +134,7 @@ def _run_quietly(run: FetchRun) -> None:
     "wait=true answers 200 with the counts when done. 409 if a fetch is already running.",
     responses={202: {"description": "Fetch started"}},
 )
-async def fetch(
+def fetch(
     name: str,
     amparo: AmparoDep,
     _: Curator,
@@ -144,10 +143,12 @@ async def fetch(
     wait: Annotated[bool, Query(description="Answer when the fetch is done")] = False,
     force: Annotated[bool, Query(description="Take over a running fetch")] = False,
 ) -> dict[str, Any]:
-    box = CredentialBox.from_settings(amparo.settings)
-    run = await run_in_threadpool(start_fetch, amparo.session, name, box=box, force=force)
+    with amparo.session() as s:
+        needs_key = get_exchange(s, name).has_credentials
+    box = CredentialBox.from_settings(amparo.settings) if needs_key else None
+    run = start_fetch(amparo.session, name, box=box, force=force)
     if wait:
-        result = await run_in_threadpool(run.run)
+        result = run.run()
         return {"status": "done", **result.to_dict()}
     background.add_task(_run_quietly, run)
     response.status_code = 202

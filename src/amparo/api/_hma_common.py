@@ -35,6 +35,7 @@ __all__ = [
     "check_note",
     "check_signal",
     "check_signal_type",
+    "json_body",
     "not_found",
     "parse_banks",
     "read_json",
@@ -105,6 +106,16 @@ async def read_json(request: Request) -> Any:
         return json.loads(await request.body())
     except ValueError as exc:
         raise HmaError(400, f"Failed to decode JSON object: {exc}") from exc
+
+
+def json_body(schema: dict[str, Any], example: object) -> dict[str, Any]:
+    """OpenAPI ``openapi_extra`` for a route that reads its JSON body itself (for HMA's 415)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema, "example": example}},
+        }
+    }
 
 
 def check_signal_type(name: str, *, message: str) -> str:

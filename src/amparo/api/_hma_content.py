@@ -28,6 +28,7 @@ from amparo.api._hma_common import (
     check_note,
     check_signal,
     check_signal_type,
+    json_body,
     not_found,
     read_json,
 )
@@ -96,7 +97,35 @@ def _add(amparo: Amparo, bank_name: str, new: NewEntry) -> dict[str, Any]:
     return {"id": entry.id, "signals": dict(new.signals)}
 
 
-@router.post("/{bank_name}/signal", summary="Add one content item from its hashes (HMA)")
+_SIGNAL_BODY = json_body(
+    {
+        "type": "object",
+        "properties": {"note": {"type": "string", "maxLength": 255}},
+        "additionalProperties": {"type": "string"},
+        "description": "{signal type: hash, ...}; several types make one content item",
+    },
+    {"pdq": "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22", "note": "…"},
+)
+_UPDATE_BODY = json_body(
+    {
+        "type": "object",
+        "properties": {
+            "disable_until_ts": {
+                "type": "integer",
+                "description": "0 disabled, 1 enabled, else a Unix time until which disabled",
+            },
+            "note": {"type": ["string", "null"], "maxLength": 255},
+        },
+    },
+    {"disable_until_ts": 0},
+)
+
+
+@router.post(
+    "/{bank_name}/signal",
+    summary="Add one content item from its hashes (HMA)",
+    openapi_extra=_SIGNAL_BODY,
+)
 async def add_signals(
     bank_name: str, request: Request, amparo: AmparoDep, _: Curator
 ) -> dict[str, Any]:
@@ -265,7 +294,11 @@ def _update(
     }
 
 
-@router.put("/{bank_name}/content/{content_id}", summary="Enable, disable or annotate (HMA)")
+@router.put(
+    "/{bank_name}/content/{content_id}",
+    summary="Enable, disable or annotate (HMA)",
+    openapi_extra=_UPDATE_BODY,
+)
 async def update_content(
     bank_name: str, content_id: str, request: Request, amparo: AmparoDep, _: Curator
 ) -> dict[str, Any]:

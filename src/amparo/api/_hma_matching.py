@@ -24,6 +24,7 @@ from amparo.api._hma_common import (
     Scanner,
     check_signal,
     check_signal_type,
+    json_body,
     parse_banks,
     read_json,
 )
@@ -188,7 +189,22 @@ def index_status(
     return {name: info.status() for name, info in index_info(amparo, names, newest=False).items()}
 
 
-@router.post("/compare", summary="Compare pairs of hashes (HMA)")
+_COMPARE_BODY = json_body(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 2,
+            "maxItems": 2,
+        },
+        "description": "{signal type: [hash, hash]}",
+    },
+    {"pdq": ["f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"] * 2},
+)
+
+
+@router.post("/compare", summary="Compare pairs of hashes (HMA)", openapi_extra=_COMPARE_BODY)
 async def compare(request: Request, _: Scanner) -> dict[str, Any]:
     body = await read_json(request)
     if not isinstance(body, dict):

@@ -3,6 +3,7 @@ commitments) and auditor routes under ``/v1/ledger/`` that disclose records and 
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -70,6 +71,14 @@ def record(entry_id: int, log: LedgerDep, _: Auditor) -> dict[str, Any]:
 def leaf(index: int, log: LedgerDep, _: Auditor) -> dict[str, Any]:
     """Disclose the entry at tree position ``index``."""
     return log.disclose_index(index).to_dict()
+
+
+@router.get("/v1/ledger/tallies", tags=["ledger"])
+def tallies(log: LedgerDep, _: Auditor) -> dict[str, Any]:
+    """Every scan tally in full and their sum: how many scans ran in all."""
+    found = [d.to_dict() for d in log.tallies()]
+    total = sum(int(json.loads(str(d["record"]))["data"]["scans"]) for d in found)
+    return {"total_scans": total, "tallies": found}
 
 
 @router.get("/v1/ledger/proofs/{entry_id}", response_class=PlainTextResponse, tags=["ledger"])

@@ -55,3 +55,8 @@ def status(amparo: AmparoDep) -> PlainTextResponse:
 @router.get("/status/live", response_class=PlainTextResponse, summary="HMA liveness")
 def status_live() -> PlainTextResponse:
     return PlainTextResponse("I-AM-ALIVE")
+
+
+# Load balancers probe with HEAD (HMA's Flask answers it on every GET route).
+router.add_api_route("/status", status, methods=["HEAD"], include_in_schema=False)
+router.add_api_route("/status/live", status_live, methods=["HEAD"], include_in_schema=False)

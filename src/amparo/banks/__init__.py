@@ -6,6 +6,7 @@ A1/A2/B1/B2, IWF A/B/C, or none), tags (e.g. ``generative_ai``), a note and an e
 """
 
 from amparo.banks._import import ImportResult, import_entries, parse_csv, parse_jsonl, read_entries
+from amparo.banks._lookup import entries_for_signals, find_exact, iter_signals
 from amparo.banks._model import (
     CATEGORIES,
     DEFAULT_PDQ_THRESHOLD,
@@ -27,11 +28,8 @@ from amparo.banks._repo import (
     delete_bank,
     delete_entry,
     delete_source_entries,
-    entries_for_signals,
-    find_exact,
     get_bank,
     get_entry,
-    iter_signals,
     list_banks,
     list_entries,
     update_bank,

@@ -139,7 +139,7 @@ class FetchRun:
             checkpoint = checkpoint_from_json(api.get_checkpoint_cls(), state.checkpoint)
         if checkpoint is None or checkpoint.is_stale():
             checkpoint = None
-            state = replace(state, sweep_since=utcnow())
+            state = replace(state, checkpoint=None, progress_ts=None, sweep_since=utcnow())
         full = state.sweep_since is not None
         batches, total = 0, FetchCounts()
         for delta in api.fetch_iter(SIGNAL_TYPE_CLASSES, checkpoint):

@@ -26,10 +26,7 @@ __all__ = ["SECRET_KEY_FILE", "CredentialBox"]
 log = logging.getLogger(__name__)
 
 SECRET_KEY_FILE = "secret.key"
-_KEY_HINT = (
-    "set AMPARO_SECRET_KEY to a Fernet key, e.g. the output of python -c "
-    '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
-)
+_KEY_HINT = "set AMPARO_SECRET_KEY to a Fernet key; `amparo keys secret` prints a new one"
 
 
 class CredentialBox:
@@ -76,7 +73,7 @@ class CredentialBox:
                 "the current secret key",
                 hint="set AMPARO_SECRET_KEY to the key in use when they were stored (give "
                 "NEW,OLD while rotating), or store them again: "
-                f"amparo exchange update {exchange} --credentials ...",
+                f"amparo exchange update {exchange} --credentials",
             ) from exc
         return {str(k): str(v) for k, v in data.items()}
 

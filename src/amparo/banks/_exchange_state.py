@@ -1,9 +1,9 @@
 """The fetch state of an exchange, kept as JSON in ``exchanges.checkpoint``.
 
 threatexchange checkpoints are dataclasses; they are stored with :func:`dataclasses.asdict`
-and rebuilt field by field from their type hints (never pickled, so a stored checkpoint can
-neither run code nor break silently when the library changes: an unreadable one starts a
-full fetch). Beside the checkpoint the state holds:
+and rebuilt field by field from their type hints: plain JSON, never serialised Python
+objects, so a stored checkpoint can neither run code nor break silently when the library
+changes (an unreadable one starts a full fetch). Beside the checkpoint the state holds:
 
 - ``sweep_since``: set while a full fetch (first fetch, stale checkpoint, or an exchange that
   always sends everything) is under way. Entries of the exchange not seen since that time are

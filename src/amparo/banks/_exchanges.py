@@ -32,8 +32,10 @@ from amparo.store import BankRow, EntryRow, ExchangeRow, utcnow
 
 __all__ = [
     "Exchange",
+    "check_exchange_name",
     "create_exchange",
     "delete_exchange",
+    "exchange_row",
     "get_exchange",
     "list_exchanges",
     "update_exchange",
@@ -47,7 +49,13 @@ Credentials = str | Mapping[str, str]
 
 @dataclass(frozen=True)
 class Exchange:
-    """An exchange and its fetch status. Never holds credentials, only whether there are any."""
+    """An exchange and its fetch status. Never holds credentials, only whether there are any.
+
+    ``fetching``: a fetch holds it now. ``interrupted``: the last fetch failed or stopped; the
+    next one resumes after its last saved batch. ``fetched_items``: records received by the
+    current or last fetch. ``progress_at``: how far the exchange's data has been fetched, when
+    the API can tell. ``entries``: entries of this exchange in its bank.
+    """
 
     id: int
     name: str
@@ -63,7 +71,7 @@ class Exchange:
     fetched_items: int
     entries: int
     fetching: bool
-    resumable: bool
+    interrupted: bool
     progress_at: datetime | None
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,7 +89,7 @@ class Exchange:
             "created_at": self.created_at.isoformat(),
             "status": {
                 "fetching": self.fetching,
-                "resumable": self.resumable,
+                "interrupted": self.interrupted,
                 "last_fetch_started_at": iso(self.last_fetch_started_at),
                 "last_fetch_succeeded_at": iso(self.last_fetch_succeeded_at),
                 "last_fetch_error": self.last_fetch_error,
@@ -94,6 +102,8 @@ class Exchange:
 
 def _view(row: ExchangeRow, bank: str, entries: int) -> Exchange:
     state = FetchState.load(row.api, row.checkpoint)
+    fetching = state.leased(utcnow())
+    started, succeeded = row.last_fetch_started_at, row.last_fetch_succeeded_at
     progress = (
         datetime.fromtimestamp(state.progress_ts, UTC) if state.progress_ts is not None else None
     )
@@ -111,8 +121,10 @@ def _view(row: ExchangeRow, bank: str, entries: int) -> Exchange:
         last_fetch_error=row.last_fetch_error,
         fetched_items=row.fetched_items,
         entries=entries,
-        fetching=state.leased(utcnow()),
-        resumable=state.checkpoint is not None and state.sweep_since is not None,
+        fetching=fetching,
+        interrupted=started is not None
+        and not fetching
+        and (succeeded is None or succeeded < started),
         progress_at=progress,
     )
 

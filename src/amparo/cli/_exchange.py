@@ -7,6 +7,7 @@ prompt, stored encrypted, and never printed.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -68,6 +69,19 @@ def _config(sets: list[str] | None, tags: list[str] | None, **named: Any) -> dic
     return config
 
 
+def _from_env(ctx: typer.Context, param: str) -> bool:
+    source = ctx.get_parameter_source(param)
+    return source is not None and source.name == "ENVIRONMENT"
+
+
+def _ask_credentials(api: str) -> str:
+    spec = resolve_api(api, EXCHANGE_APIS)
+    value: str = typer.prompt(
+        f"{spec.name} credentials ({spec.credential_format})", hide_input=True
+    )
+    return value
+
+
 def _iso(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
@@ -110,6 +124,8 @@ def add(
 ) -> None:
     """Add an exchange feeding a bank; asks for credentials (hidden) when the API needs them."""
     spec = resolve_api(api, EXCHANGE_APIS)
+    if not spec.credential_fields and _from_env(ctx, "credentials"):
+        credentials = None  # a variable set for other exchanges; this API takes none
     config = _config(
         sets,
         tags,
@@ -118,9 +134,7 @@ def add(
         path=str(path.resolve()) if path else None,
     )
     if spec.credential_fields and not credentials:
-        credentials = typer.prompt(
-            f"{spec.name} credentials ({spec.credential_format})", hide_input=True
-        )
+        credentials = _ask_credentials(spec.name)
     amparo = runtime(ctx)
     box = CredentialBox.from_settings(amparo.settings) if credentials else None
     with amparo.session() as s:
@@ -147,7 +161,11 @@ def update(
     sets: SetOpts = None,
     tags: Tags = None,
     ask_credentials: Annotated[
-        bool, typer.Option("--credentials", help="Replace the credentials (asked, hidden).")
+        bool,
+        typer.Option(
+            "--credentials",
+            help="Replace the credentials: from AMPARO_EXCHANGE_CREDENTIALS, else asked (hidden).",
+        ),
     ] = False,
 ) -> None:
     """Enable/disable an exchange, replace its settings (next fetch is full) or credentials."""
@@ -159,10 +177,7 @@ def update(
         config = {**current.config, **_config(sets, tags)}
     credentials = None
     if ask_credentials:
-        spec = resolve_api(current.api, EXCHANGE_APIS)
-        credentials = typer.prompt(
-            f"{spec.name} credentials ({spec.credential_format})", hide_input=True
-        )
+        credentials = os.environ.get("AMPARO_EXCHANGE_CREDENTIALS") or _ask_credentials(current.api)
     box = CredentialBox.from_settings(amparo.settings) if credentials else None
     with amparo.session() as s:
         exchange = update_exchange(
@@ -181,7 +196,9 @@ def _progress_text(p: FetchProgress) -> str:
 
 def _fetch_one(ctx: typer.Context, name: str, force: bool, quiet: bool) -> FetchResult:
     amparo = runtime(ctx)
-    box = CredentialBox.from_settings(amparo.settings)
+    with amparo.session() as s:
+        needs_key = get_exchange(s, name).has_credentials
+    box = CredentialBox.from_settings(amparo.settings) if needs_key else None
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -231,7 +248,8 @@ def fetch(
             out.print(
                 f"{name}: {result.batches} batches, {c.items} items: {c.added} added, "
                 f"{c.updated} updated, {c.removed} removed, {c.unchanged} unchanged, "
-                f"{c.unusable} unusable" + (" (full fetch)" if result.full else "")
+                f"{c.unusable} unusable" + (" (full fetch)" if result.full else ""),
+                soft_wrap=True,
             )
     if failures:
         raise typer.Exit(2)
@@ -248,7 +266,7 @@ def _status_rows(e: Exchange) -> Mapping[str, str]:
         "last start": _iso(e.last_fetch_started_at),
         "items last fetch": str(e.fetched_items),
         "data up to": _iso(e.progress_at),
-        "resumes": "yes" if e.resumable else "",
+        "interrupted": "yes (next fetch resumes)" if e.interrupted else "",
         "last error": e.last_fetch_error or "",
     }
 

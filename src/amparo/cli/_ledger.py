@@ -101,6 +101,16 @@ def disclose(
     print(json.dumps(_ledger(ctx).disclose(entry_id).to_dict(), indent=2))
 
 
+@app.command("tallies")
+def tallies(ctx: typer.Context) -> None:
+    """Print every scan tally (JSON lines) and, on stderr, the total number of scans."""
+    total = 0
+    for d in _ledger(ctx).tallies():
+        total += int(json.loads(d.record_text)["data"]["scans"])
+        print(json.dumps(d.to_dict()))
+    err.print(f"{total} scan(s) in all")
+
+
 @app.command("check-proof")
 def check_proof(
     proof: Annotated[Path, typer.Argument(help="A proof file from `amparo ledger prove`.")],
@@ -120,6 +130,7 @@ def check_proof(
         f"in the checkpoint of size {cp.size}"
         + (f", cosigned by {len(checked.witnesses)} witness(es)" if checked.witnesses else ""),
         highlight=False,
+        soft_wrap=True,
     )
     print(json.dumps(checked.record, indent=2, ensure_ascii=False))
 
@@ -135,6 +146,12 @@ def verify(
     state_dir: Annotated[
         Path | None, typer.Option("--state-dir", help="Where to remember checkpoints seen.")
     ] = None,
+    light: Annotated[
+        bool,
+        typer.Option(
+            "--light", help="Check signature and consistency only (O(log n) tiles, no entries)."
+        ),
+    ] = False,
 ) -> None:
     """Audit a remote log (--url, --vkey), or recompute the local database's log."""
     witnesses = tuple(_vkey(w) for w in witness_vkey or [])
@@ -144,12 +161,20 @@ def verify(
         if state_dir is None:
             settings = runtime(ctx).settings
             state_dir = settings.ledger_audit_dir or settings.data_dir / "ledger-audit"
-        report = ledger.audit_remote(url, _vkey(vkey), state_dir, witness_keys=witnesses)
+        report = ledger.audit_remote(
+            url, _vkey(vkey), state_dir, witness_keys=witnesses, full=not light
+        )
         since = (
             f" (extends size {report.previous_size})" if report.previous_size is not None else ""
         )
-        err.print(f"OK: {report.origin} has {report.size} entries, all verified{since}")
+        checked = "consistent" if light else "all verified"
+        err.print(
+            f"OK: {report.origin} has {report.size} entries, {checked}{since}",
+            soft_wrap=True,
+        )
         return
     log = _ledger(ctx)
     local = log.verify_local(_vkey(vkey) if vkey else None)
-    err.print(f"OK: {local.size} entries and {local.checkpoints} checkpoint(s) verified")
+    err.print(
+        f"OK: {local.size} entries and {local.checkpoints} checkpoint(s) verified", soft_wrap=True
+    )

@@ -33,7 +33,7 @@ from amparo.ledger._tiles import TileBuilder, TileKey, TileNodes
 from amparo.ledger._verify import LocalReport, verify_local
 from amparo.ledger._witness_client import WitnessPeer, request_cosignature
 from amparo.store._base import utcnow
-from amparo.store._ledger_tables import LedgerCheckpointRow, LedgerEntryRow
+from amparo.store._ledger_tables import LedgerCheckpointRow, LedgerEntryRow, LedgerStateRow
 
 __all__ = ["Disclosure", "Ledger", "LedgerWorker"]
 
@@ -150,12 +150,15 @@ class Ledger:
             raise LedgerVerificationError(
                 "this ledger has no signing key", hint="set AMPARO_LEDGER_KEY_FILE"
             )
-        with self.session() as s, s.begin():
-            state = _store.lock_state(s)
-            size = state.tree_size
+        # Sign and gather cosignatures without holding the write lock (witnesses may be
+        # slow; SQLite would block every writer meanwhile). Safe: the tree below the
+        # integrated size never changes, and the lock is taken again to store.
+        with self.session() as s:
+            state = s.get(LedgerStateRow, 1)
+            size = state.tree_size if state else 0
             nodes = _store.tile_nodes(s, size)
             root = subtree_hash(nodes, 0, size)
-            if root != state.root_hash:
+            if state is not None and root != bytes(state.root_hash):
                 raise LedgerVerificationError(
                     f"stored tiles for tree size {size} do not hash to the integrated root: "
                     "the tree was altered; refusing to sign",
@@ -166,10 +169,18 @@ class Ledger:
                 if size == last.tree_size and root == bytes(last.root_hash):
                     return last.note
                 self._check_extends(last.tree_size, bytes(last.root_hash), size, root, nodes)
-            text = Checkpoint(self.origin, size, root).text()
-            note = sign_note(text, [self.signer])
-            prior = last.tree_size if last else 0
-            note += self._cosign(note, size, prior, nodes)
+            note = sign_note(Checkpoint(self.origin, size, root).text(), [self.signer])
+            note += self._cosign(note, size, last.tree_size if last else 0, nodes)
+            last_id = last.id if last else None
+        with self.session() as s, s.begin():
+            _store.lock_state(s)
+            newest = _store.latest_checkpoint(s)
+            if newest is not None and newest.id != last_id:
+                # Another process stored a checkpoint meanwhile: keep the larger, consistent one.
+                if newest.tree_size >= size:
+                    return newest.note
+                nodes = _store.tile_nodes(s, size)
+                self._check_extends(newest.tree_size, bytes(newest.root_hash), size, root, nodes)
             s.add(LedgerCheckpointRow(tree_size=size, root_hash=root, note=note))
             return note
 
@@ -255,6 +266,17 @@ class Ledger:
             if row is None:
                 raise NotFoundError(f"no ledger entry at index {index}")
             return _disclosure(row)
+
+    def tallies(self) -> list[Disclosure]:
+        """Every ``scan.tally`` entry in full, oldest first: their ``scans`` add up to the
+        number of scans ever run, and each can be proven like any entry."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(LedgerEntryRow)
+                .where(LedgerEntryRow.kind == "scan.tally")
+                .order_by(LedgerEntryRow.id)
+            )
+            return [_disclosure(r) for r in rows]
 
     def prove(self, entry_id: int) -> str:
         """A tlog-proof file for entry ``entry_id`` against the newest checkpoint."""

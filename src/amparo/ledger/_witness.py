@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import sqlite3
 import threading
 import time
@@ -33,6 +34,8 @@ from amparo.ledger._note import (
 )
 
 __all__ = ["WitnessResult", "WitnessState", "add_checkpoint", "create_witness_app"]
+
+log = logging.getLogger(__name__)
 
 _MAX_BODY = 64 * 1024
 _MAX_PROOF = 63
@@ -164,6 +167,10 @@ def add_checkpoint(
         ).fetchone()
         refused = _refuse(old, proof, cp, (int(row[0]), bytes(row[1])) if row else None)
         if refused is not None:
+            # Kept in the log: a validly signed but inconsistent checkpoint is evidence.
+            log.warning(
+                "witness: refused %s (%d): %s%s", origin, refused.status, refused.body, note
+            )
             return refused  # nothing was written
         db.execute(
             "INSERT INTO witness_state (origin, size, root) VALUES (?, ?, ?) "

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from amparo.errors import InputError
 
-__all__ = ["as_ids", "compact_ids", "is_member", "ordered_matches"]
+__all__ = ["as_ids", "compact_ids", "is_member", "is_member_of_few", "ordered_matches"]
 
 I64 = npt.NDArray[np.int64]
 AnyInts = npt.NDArray[np.integer[Any]]
@@ -56,6 +56,20 @@ def is_member(values: AnyInts, sorted_set: I64) -> npt.NDArray[np.bool_]:
     at = np.searchsorted(sorted_set, values)
     np.minimum(at, sorted_set.size - 1, out=at)
     return np.asarray(sorted_set[at] == values)
+
+
+def is_member_of_few(values: AnyInts, targets: I64) -> npt.NDArray[np.bool_]:
+    """:func:`is_member` tuned for a long ``values`` and a handful of ``targets``.
+
+    One vectorised comparison per target beats a binary search per value up to a few dozen
+    targets (a removal usually names one id).
+    """
+    if targets.size > 16:
+        return is_member(values, targets)
+    found = np.zeros(values.shape, dtype=bool)
+    for t in targets.tolist():
+        found |= values == t
+    return found
 
 
 def ordered_matches(ids: AnyInts, dist: I64) -> list[tuple[int, int]]:

@@ -29,7 +29,13 @@ import numpy as np
 import numpy.typing as npt
 
 from amparo.errors import InputError
-from amparo.matching._arrays import as_ids, compact_ids, is_member, ordered_matches
+from amparo.matching._arrays import (
+    as_ids,
+    compact_ids,
+    is_member,
+    is_member_of_few,
+    ordered_matches,
+)
 from amparo.matching._codec import PDQ_BITS, WORDS_DTYPE, parse_pdq_hex, parse_pdq_many
 from amparo.matching._mih import MihBase, SearchHits, distances
 
@@ -105,9 +111,11 @@ class PdqIndex:
     query; compaction runs in a background thread once ``compact_threshold`` rows are in
     the delta or hidden by tombstones.
 
-    Memory: about 85 bytes per row from 4M to 16M rows (32 for the hash, 4 or 8 for the id,
-    36 for 12 chunk tables, plus 134 MB of bucket starts), ~100 bytes per row otherwise.
-    A compaction briefly holds two bases; for a bulk load use :meth:`from_arrays`.
+    Memory per row: 32 bytes of hash, 4 of id (8 if an id is negative or >= 2**32), and 64
+    (under 524k rows), 48 (to 4M) or 36 (to 16M) bytes of chunk tables; plus bucket starts
+    of 4 MB under 524k rows, 134 MB from there. 10M rows: 815 MiB. A compaction briefly
+    holds two bases; for a bulk load use :meth:`from_arrays` or :meth:`load`. Queries scan
+    the delta exhaustively: a full delta of 20k rows adds ~0.15 ms to each.
     Don't use this for exact-match types (MD5, SHA-256): use :class:`ExactIndex`.
     """
 
@@ -190,7 +198,10 @@ class PdqIndex:
         self._maybe_compact()
 
     def remove(self, ids: Iterable[int] | npt.NDArray[np.integer[Any]]) -> None:
-        """Remove every pair of these ids. Unknown ids are ignored. Costs O(base size)."""
+        """Remove every pair of these ids. Unknown ids are ignored.
+
+        Costs one pass over the base's ids (~10 ms per 1M rows): batch removals.
+        """
         gone = np.unique(as_ids(ids))
         if not gone.size:
             return
@@ -199,9 +210,10 @@ class PdqIndex:
             keep = ~is_member(snap.delta_ids, gone)
             dead, tomb = snap.dead_rows, snap.tomb
             if snap.base is not None:
-                hidden = is_member(snap.base.ids, gone) & ~is_member(snap.base.ids, tomb)
-                dead += int(hidden.sum())
-                tomb = np.union1d(tomb, snap.base.ids[hidden].astype(np.int64))
+                hit_ids = snap.base.ids[is_member_of_few(snap.base.ids, gone)].astype(np.int64)
+                fresh = hit_ids[~is_member(hit_ids, tomb)]
+                dead += int(fresh.size)
+                tomb = np.union1d(tomb, fresh)
             if self._removed_during is not None:
                 self._removed_during.append(gone)
             self._snap = replace(

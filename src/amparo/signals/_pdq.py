@@ -12,7 +12,7 @@ mode                        ThreatExchange hashes          Amparo hashes
 ==========================  ============================  =================================
 P, PA (palette: GIF, PNG)   the palette *indices* (PA:     the palette colours (RGB)
                             crashes)
-1 (bilevel)                 0/1 values: quality always 0  0/255 (same bits, real quality)
+1 (bilevel)                 0/1 values: quality always 0  0/255 (~same bits, real quality)
 I;16 (16-bit grey)          values clipped at 255: a      values scaled to 8 bits
                             mostly white image
 I, F (32-bit int/float)     crashes                        values stretched min..max to 8 bits

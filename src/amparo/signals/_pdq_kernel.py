@@ -146,7 +146,9 @@ def block_weights(side: int, reduced: int, scale: int) -> Band:
     weight = np.take_along_axis(full, index, axis=1)
     # Columns clipped at the right edge repeat the last one: count it once.
     weight[first[:, np.newaxis] + np.arange(width) > reduced - 1] = 0.0
-    return Band(index.astype(np.intp), weight.astype(np.float32))
+    band = Band(index.astype(np.intp), weight.astype(np.float32))
+    band.index.flags.writeable = band.weight.flags.writeable = False  # shared via the cache
+    return band
 
 
 def _bits_hex(coefficients: NDArray[np.float32]) -> str:
