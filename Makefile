@@ -1,32 +1,22 @@
-# One command per habit; CI runs `make test`.
+# One command per habit; CI runs .ci/run, which runs scripts/test like `make test`.
 PY ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test lint bench
+.PHONY: demo test bench
 
-$(BIN)/amparo:
+$(BIN)/amparo: pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
-
-$(VENV)/.test-deps: pyproject.toml | $(BIN)/amparo
 	$(BIN)/pip install -q -e '.[test]'
-	touch $@
 
 demo: $(BIN)/amparo
 	$(BIN)/amparo demo
 
-test: $(VENV)/.test-deps
-	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy
-	$(BIN)/pytest -q -n 2
+test: $(BIN)/amparo
+	scripts/test
 
-lint: $(VENV)/.test-deps
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy
-
-bench: $(VENV)/.test-deps
+bench: $(BIN)/amparo
 	$(BIN)/python bench/bench_hashing.py
 	$(BIN)/python bench/bench_matching.py --sizes 1000000
+	$(BIN)/python bench/bench_ledger.py --quick
+	$(BIN)/python bench/bench_provenance.py

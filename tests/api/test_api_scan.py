@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import threading
 import struct
+import threading
 import zlib
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -189,7 +189,7 @@ def test_removing_ids_outside_the_stored_range_is_harmless(rng: np.random.Genera
     hashes = random_hashes(rng, 40)
     index = PdqIndex.from_arrays(np.arange(40, dtype=np.uint32), hashes)  # 4-byte ids
     index.remove([-1, 2**40, 2**63 - 1])
-    index.remove(list(range(-30, 0)) + [3])  # the many-ids path
+    index.remove([*range(-30, 0), 3])  # the many-ids path
     assert len(index) == 39 and index.stats.tombstoned_ids == 1
     assert index.query(to_hex(hashes[4]), radius=0) == [(4, 0)]
 

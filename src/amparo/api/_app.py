@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from amparo import __version__
+from amparo import __version__, ledger
 from amparo.api import _banks, _exchanges, _hma, _ledger, _ops, _provenance, _scan
 from amparo.api._errors import install_error_handlers
 from amparo.api._metrics import Metrics
@@ -104,13 +104,17 @@ def _follow(amparo: Amparo, stop: threading.Event) -> None:
 def create_app(settings: Settings, *, amparo: Amparo | None = None) -> FastAPI:
     """The HTTP API over an :class:`Amparo` runtime (opened from ``settings`` if not given)."""
     runtime = amparo or Amparo.open(settings)
+    # Built now so that a bad ledger key or origin stops the server at start.
+    log = ledger.ledger_from_settings(settings, runtime.engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         thread = threading.Thread(target=_follow, args=(runtime, stop), daemon=True)
         thread.start()
+        worker = app.state.ledger.start_worker(settings.ledger_checkpoint_seconds)
         yield
+        worker.stop()
         stop.set()
         thread.join(timeout=10)
 
@@ -121,6 +125,7 @@ def create_app(settings: Settings, *, amparo: Amparo | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.amparo = runtime
+    app.state.ledger = log
     app.state.metrics = Metrics(runtime)
     install_error_handlers(app)
     for module in (_ops, _scan, _banks, _hma, _exchanges, _ledger, _provenance):

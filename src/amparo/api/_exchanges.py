@@ -17,14 +17,16 @@ from pydantic import BaseModel, Field
 from amparo.api._auth import require_role
 from amparo.api._deps import AmparoDep
 from amparo.auth import Principal
-from amparo.banks._exchange_apis import EXCHANGE_APIS, resolve_api
-from amparo.banks._exchange_fetch import FetchRun, start_fetch
-from amparo.banks._exchange_secrets import CredentialBox
-from amparo.banks._exchanges import (
+from amparo.banks import (
+    EXCHANGE_APIS,
+    CredentialBox,
+    FetchRun,
     create_exchange,
     delete_exchange,
     get_exchange,
     list_exchanges,
+    resolve_api,
+    start_fetch,
     update_exchange,
 )
 from amparo.errors import AmparoError, PermissionDeniedError

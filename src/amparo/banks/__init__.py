@@ -5,6 +5,23 @@ one piece of media, plus where it came from (source and its own id), a category 
 A1/A2/B1/B2, IWF A/B/C, or none), tags (e.g. ``generative_ai``), a note and an enabled state.
 """
 
+from amparo.banks._exchange_apis import EXCHANGE_APIS, resolve_api
+from amparo.banks._exchange_fetch import (
+    FetchProgress,
+    FetchResult,
+    FetchRun,
+    fetch_exchange,
+    start_fetch,
+)
+from amparo.banks._exchange_secrets import CredentialBox
+from amparo.banks._exchanges import (
+    Exchange,
+    create_exchange,
+    delete_exchange,
+    get_exchange,
+    list_exchanges,
+    update_exchange,
+)
 from amparo.banks._import import ImportResult, import_entries, parse_csv, parse_jsonl, read_entries
 from amparo.banks._lookup import entries_for_signals, find_exact, iter_signals
 from amparo.banks._model import (
@@ -39,8 +56,14 @@ from amparo.banks._repo import (
 __all__ = [
     "CATEGORIES",
     "DEFAULT_PDQ_THRESHOLD",
+    "EXCHANGE_APIS",
     "Bank",
+    "CredentialBox",
     "Entry",
+    "Exchange",
+    "FetchProgress",
+    "FetchResult",
+    "FetchRun",
     "ImportResult",
     "NewEntry",
     "add_entries",
@@ -52,21 +75,29 @@ __all__ = [
     "check_note",
     "check_tags",
     "create_bank",
+    "create_exchange",
     "delete_bank",
     "delete_entry",
+    "delete_exchange",
     "delete_source_entries",
     "entries_for_signals",
+    "fetch_exchange",
     "find_exact",
     "get_bank",
     "get_entry",
+    "get_exchange",
     "import_entries",
     "is_enabled",
     "iter_signals",
     "list_banks",
     "list_entries",
+    "list_exchanges",
     "parse_csv",
     "parse_jsonl",
     "read_entries",
+    "resolve_api",
+    "start_fetch",
     "update_bank",
     "update_entry",
+    "update_exchange",
 ]

@@ -298,20 +298,24 @@ def _insert_entries(session: Session, bank_id: int, batch: Sequence[NewEntry]) -
             for sid, r in zip(signal_ids, signal_rows, strict=True)
         ],
     )
-    for entry_id, new in zip(ids, batch, strict=True):
-        ledger.record(
-            session,
-            "entry.add",
-            {
-                "entry_id": entry_id,
-                "bank_id": bank_id,
-                "source": new.source,
-                "source_id": new.source_id,
-                "category": new.category,
-                "tags": list(new.tags),
-                "signals": dict(new.signals),
-            },
-        )
+    ledger.record_many(
+        session,
+        [
+            (
+                "entry.add",
+                {
+                    "entry_id": entry_id,
+                    "bank_id": bank_id,
+                    "source": new.source,
+                    "source_id": new.source_id,
+                    "category": new.category,
+                    "tags": list(new.tags),
+                    "signals": dict(new.signals),
+                },
+            )
+            for entry_id, new in zip(ids, batch, strict=True)
+        ],
+    )
     return ids
 
 
@@ -434,12 +438,16 @@ def _delete_rows(session: Session, rows: Sequence[EntryRow]) -> None:
     _log_changes(
         session, "remove", [(s.id, s.signal_type, None) for row in rows for s in row.signals]
     )
-    for row in rows:
-        ledger.record(
-            session,
-            "entry.delete",
-            {"entry_id": row.id, "bank_id": row.bank_id, "source_id": row.source_id},
-        )
+    ledger.record_many(
+        session,
+        [
+            (
+                "entry.delete",
+                {"entry_id": row.id, "bank_id": row.bank_id, "source_id": row.source_id},
+            )
+            for row in rows
+        ],
+    )
     session.execute(delete(EntryRow).where(EntryRow.id.in_([r.id for r in rows])))
     for row in rows:
         session.expunge(row)

@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 app.command("hash")(hash_command)
 app.command("match")(match_command)
-app.command("scan", help="The same as 'amparo match' (hash, match, read provenance).")(match_command)
+app.command("scan", help="The same as 'amparo match': hash, match, read provenance.")(match_command)
 app.command("provenance")(provenance_command)
 app.command("stamp")(stamp_command)
 app.command("serve")(serve_command)

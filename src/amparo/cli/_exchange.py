@@ -17,15 +17,18 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from amparo.banks._exchange_apis import EXCHANGE_APIS, resolve_api
-from amparo.banks._exchange_fetch import FetchProgress, FetchResult, fetch_exchange
-from amparo.banks._exchange_secrets import CredentialBox
-from amparo.banks._exchanges import (
+from amparo.banks import (
+    EXCHANGE_APIS,
+    CredentialBox,
     Exchange,
+    FetchProgress,
+    FetchResult,
     create_exchange,
     delete_exchange,
+    fetch_exchange,
     get_exchange,
     list_exchanges,
+    resolve_api,
     update_exchange,
 )
 from amparo.cli._common import AmparoGroup, err, out, runtime

@@ -333,14 +333,15 @@ class LedgerWorker(threading.Thread):
         self._stop_event = threading.Event()
 
     def run(self) -> None:
-        while not self._stop_event.is_set():
+        # First round after one interval: a server that starts and stops at once (tests,
+        # health checks) signs nothing it was not asked to.
+        while not self._stop_event.wait(self.interval):
             try:
                 self.ledger.integrate()
                 if self.ledger.signer is not None:
                     self.ledger.checkpoint()
             except Exception:  # keep the server alive; the next round retries
                 log.exception("ledger: integration round failed")
-            self._stop_event.wait(self.interval)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop_event.set()

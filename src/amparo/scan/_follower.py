@@ -17,6 +17,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,8 +77,16 @@ class IndexFollower:
             # the stream already loaded is harmless because results are deduplicated by id.
             newest = int(session.scalar(select(func.max(SignalChangeRow.seq))) or 0)
             self._watermark = max(0, newest - 1000)
+            id_parts: list[npt.NDArray[np.int64]] = []
+            hash_parts: list[npt.NDArray[np.uint8]] = []
             for ids, values in iter_signals(session, self.signal_type):
-                self.index.add(ids, values)
+                id_parts.append(np.asarray(ids, dtype=np.int64))
+                raw = bytes.fromhex("".join(values))  # stored values are normalised hex
+                hash_parts.append(np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32))
+            if id_parts:
+                self.index = PdqIndex.from_arrays(
+                    np.concatenate(id_parts), np.ascontiguousarray(np.concatenate(hash_parts))
+                )
         self._loaded = True
         self._last_sync = time.monotonic()
         self._sync_locked()

@@ -30,4 +30,7 @@ __all__ = [
     "utcnow",
 ]
 
+# The ledger's tables live in their own module; importing it puts them in ``metadata``.
+from amparo.store import _ledger_tables  # noqa: F401
+
 metadata = Base.metadata
