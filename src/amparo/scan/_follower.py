@@ -73,8 +73,9 @@ class IndexFollower:
 
     def _load(self) -> None:
         with self._sessions() as session:
-            # Read the watermark first: changes after it are replayed; replaying an add that
-            # the stream already loaded is harmless because results are deduplicated by id.
+            # Read the watermark before streaming, and step back 1000 changes: on PostgreSQL a
+            # transaction with an earlier number may commit after this read. Replaying that
+            # window after the stream is idempotent (see _add).
             newest = int(session.scalar(select(func.max(SignalChangeRow.seq))) or 0)
             self._watermark = max(0, newest - 1000)
             id_parts: list[npt.NDArray[np.int64]] = []
@@ -89,7 +90,8 @@ class IndexFollower:
                 )
         self._loaded = True
         self._last_sync = time.monotonic()
-        self._sync_locked()
+        # The replayed window overlaps what the stream loaded: replace, don't duplicate.
+        self._sync_locked(replay=True)
 
     def sync(self) -> int:
         """Apply changes committed since the last sync; returns how many were applied."""
@@ -101,7 +103,7 @@ class IndexFollower:
         if self._last_sync is None or time.monotonic() - self._last_sync >= seconds:
             self.sync()
 
-    def _sync_locked(self) -> int:
+    def _sync_locked(self, *, replay: bool = False) -> int:
         with self._sessions() as session:
             rows = session.execute(
                 select(
@@ -128,16 +130,21 @@ class IndexFollower:
                 adds_values.append(value)
             else:
                 if adds_ids:
-                    self.index.add(adds_ids, adds_values)
+                    self._add(adds_ids, adds_values, replay)
                     adds_ids, adds_values = [], []
                 self.index.remove([signal_id])
             applied += 1
         if adds_ids:
-            self.index.add(adds_ids, adds_values)
+            self._add(adds_ids, adds_values, replay)
         if rows:
             self._advance(int(rows[-1][0]))
         self._last_sync = time.monotonic()
         return applied
+
+    def _add(self, ids: list[int], values: list[str], replay: bool) -> None:
+        if replay:  # a signal's value never changes, so remove-then-add is idempotent
+            self.index.remove(ids)
+        self.index.add(ids, values)
 
     def _advance(self, newest: int) -> None:
         now = time.monotonic()
