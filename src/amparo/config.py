@@ -68,31 +68,6 @@ class Settings(BaseSettings):
         0.5, gt=0, description="How often a server polls the database for bank changes."
     )
 
-    @property
-    def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{self.data_dir / 'amparo.db'}"
-
-    def check(self) -> None:
-        """Refuse settings that are unsafe for the chosen environment."""
-        if self.unsafe_allow_private_urls:
-            log.warning("unsafe_allow_private_urls is on: private and loopback URLs are fetched")
-        if self.env == "prod" and not self.secret_key:
-            raise ConfigError(
-                "AMPARO_SECRET_KEY is not set in prod",
-                hint="generate one with `amparo keys secret` and set AMPARO_SECRET_KEY",
-            )
-        if self.env == "prod" and self.unsafe_allow_private_urls:
-            raise ConfigError(
-                "unsafe_allow_private_urls is on in prod",
-                hint="unset AMPARO_UNSAFE_ALLOW_PRIVATE_URLS",
-            )
-
-    def data_path(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return self.data_dir
-
     # ledger
     ledger_origin: str | None = Field(
         None,
@@ -140,3 +115,28 @@ class Settings(BaseSettings):
     provenance_signing_key: Path | None = Field(
         None, description="PEM private key of provenance_signing_cert."
     )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'amparo.db'}"
+
+    def check(self) -> None:
+        """Refuse settings that are unsafe for the chosen environment."""
+        if self.unsafe_allow_private_urls:
+            log.warning("unsafe_allow_private_urls is on: private and loopback URLs are fetched")
+        if self.env == "prod" and not self.secret_key:
+            raise ConfigError(
+                "AMPARO_SECRET_KEY is not set in prod",
+                hint="generate one with `amparo keys secret` and set AMPARO_SECRET_KEY",
+            )
+        if self.env == "prod" and self.unsafe_allow_private_urls:
+            raise ConfigError(
+                "unsafe_allow_private_urls is on in prod",
+                hint="unset AMPARO_UNSAFE_ALLOW_PRIVATE_URLS",
+            )
+
+    def data_path(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
