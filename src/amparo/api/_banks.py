@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from amparo import banks
 from amparo.api._auth import require_role
 from amparo.api._deps import AmparoDep
+from amparo.api._uploads import read_upload
 from amparo.auth import Principal
 from amparo.banks import NewEntry
 from amparo.errors import InputError
@@ -156,10 +157,7 @@ async def add_media(
     note: str | None = None,
     source_id: str | None = None,
 ) -> dict[str, Any]:
-    limit = amparo.settings.media.max_bytes
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise InputError(f"the file is over the {limit}-byte limit")
+    data = await read_upload(file, amparo.settings.media.max_bytes)
     signals = await run_in_threadpool(hash_media, data, amparo.settings.media)
     if signals.pdq is None or signals.pdq.quality < amparo.settings.pdq_quality_threshold:
         raise InputError(

@@ -26,8 +26,9 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from amparo.api._hma_common import HmaError
+from amparo.api._uploads import read_upload
 from amparo.config import Settings
-from amparo.errors import EmptyMediaError, FetchError, MediaTooLargeError, UnsupportedFormatError
+from amparo.errors import EmptyMediaError, FetchError, UnsupportedFormatError
 from amparo.remote import fetch_url
 from amparo.signals import hash_media
 
@@ -142,16 +143,6 @@ def hash_bytes(data: bytes, content_type: str, types: Sequence[str], settings: S
     return Hashed(content_type, out, quality)
 
 
-async def _read(upload: UploadFile, limit: int) -> bytes:
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise MediaTooLargeError(
-            f"{upload.filename or 'the file'} is over the {limit}-byte limit",
-            hint="send a smaller file, or raise AMPARO_MEDIA_MAX_BYTES",
-        )
-    return data
-
-
 async def read_form(request: Request) -> FormData:
     """The request's form (empty unless it is multipart or urlencoded)."""
     return await request.form(max_files=_MAX_FORM_PARTS, max_fields=_MAX_FORM_PARTS)
@@ -172,7 +163,7 @@ async def hash_upload(request: Request, types: str | None, settings: Settings) -
     ((field, upload),) = uploads
     content_type = check_content_type(field)
     chosen = select_types(content_type, types)
-    data = await _read(upload, settings.media.max_bytes)
+    data = await read_upload(upload, settings.media.max_bytes)
     return await run_in_threadpool(hash_bytes, data, content_type, chosen, settings)
 
 

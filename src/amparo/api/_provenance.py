@@ -15,9 +15,10 @@ from fastapi.responses import Response
 
 from amparo.api._auth import require_role
 from amparo.api._deps import AmparoDep
+from amparo.api._uploads import read_upload
 from amparo.auth import Principal
-from amparo.errors import InputError, MediaTooLargeError
-from amparo.provenance import analyze, options_from_settings, signing_credentials, stamp
+from amparo.errors import InputError
+from amparo.provenance import analyze, signing_credentials, stamp
 
 __all__ = ["router"]
 
@@ -27,12 +28,7 @@ _MEDIA_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8": "image/jpeg", b"RIFF": "im
 
 
 async def _read(upload: UploadFile, limit: int) -> bytes:
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise MediaTooLargeError(
-            f"{upload.filename or 'the file'} is over the {limit}-byte limit",
-            hint="send a smaller file, or raise AMPARO_MEDIA_MAX_BYTES",
-        )
+    data = await read_upload(upload, limit)
     if not data:
         raise InputError("the file is empty", hint="send the media as the 'file' field")
     return data
@@ -49,7 +45,7 @@ async def provenance(
     file: Annotated[UploadFile, File(description="The image to read.")],
 ) -> dict[str, Any]:
     data = await _read(file, amparo.settings.media.max_bytes)
-    options = await run_in_threadpool(options_from_settings, amparo.settings)
+    options = amparo.provenance_options
     report = await run_in_threadpool(analyze, data, options=options)
     return {"input": file.filename, **report.to_dict(include_prompts=False)}
 

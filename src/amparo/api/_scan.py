@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,8 +13,9 @@ from starlette.datastructures import UploadFile
 
 from amparo.api._auth import require_role
 from amparo.api._deps import AmparoDep
+from amparo.api._uploads import read_upload
 from amparo.auth import Principal
-from amparo.errors import InputError, MediaTooLargeError
+from amparo.errors import InputError
 from amparo.remote import fetch_url
 from amparo.runtime import Amparo
 from amparo.scan import Query as LookupQuery
@@ -73,16 +75,6 @@ _BATCH_BODY: dict[str, Any] = {
 }
 
 
-async def _read_upload(upload: UploadFile, limit: int) -> bytes:
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise MediaTooLargeError(
-            f"{upload.filename or 'the file'} is over the {limit}-byte limit",
-            hint="send a smaller file, or raise AMPARO_MEDIA_MAX_BYTES",
-        )
-    return data
-
-
 async def _media_inputs(
     request: Request, amparo: Amparo, *, many: bool
 ) -> list[tuple[str | None, str, bytes]]:
@@ -98,7 +90,7 @@ async def _media_inputs(
                 )
             if not many and len(uploads) > 1:
                 raise InputError("send one file here", hint="use /v1/scan/batch for several files")
-            return [(u.filename, "upload", await _read_upload(u, limit)) for u in uploads]
+            return [(u.filename, "upload", await read_upload(u, limit)) for u in uploads]
     if ctype.startswith("application/json"):
         try:
             body = await request.json()
@@ -127,6 +119,41 @@ async def _media_inputs(
     )
 
 
+@dataclass(frozen=True)
+class _ScanOptions:
+    dihedral: bool
+    include_low_quality: bool
+    provenance: bool
+
+
+async def _scan_one(
+    request: Request,
+    amparo: Amparo,
+    principal: Principal,
+    name: str | None,
+    source: str,
+    data: bytes,
+    options: _ScanOptions,
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    result = await run_in_threadpool(
+        scan_media,
+        amparo,
+        data,
+        filename=name,
+        source=source,
+        dihedral=options.dihedral,
+        include_low_quality=options.include_low_quality,
+        with_provenance=options.provenance,
+        principal=principal,
+    )
+    metrics = request.app.state.metrics
+    metrics.count("scan", result.matches)
+    metrics.latency.labels("scan").observe(time.perf_counter() - started)
+    scanned: dict[str, Any] = result.to_dict()
+    return scanned
+
+
 @router.post(
     "/scan",
     summary="Scan one file or URL: signals, matches against every bank, AI provenance, a scan id",
@@ -146,23 +173,9 @@ async def scan(
         bool, Query(description="Read AI provenance (C2PA, IPTC, generator metadata, watermarks).")
     ] = True,
 ) -> dict[str, Any]:
-    started = time.perf_counter()
     ((name, source, data),) = await _media_inputs(request, amparo, many=False)
-    result = await run_in_threadpool(
-        scan_media,
-        amparo,
-        data,
-        filename=name,
-        source=source,
-        dihedral=dihedral,
-        include_low_quality=include_low_quality,
-        with_provenance=provenance,
-        principal=principal,
-    )
-    metrics = request.app.state.metrics
-    metrics.count("scan", result.matches)
-    metrics.latency.labels("scan").observe(time.perf_counter() - started)
-    return result.to_dict()
+    options = _ScanOptions(dihedral, include_low_quality, provenance)
+    return await _scan_one(request, amparo, principal, name, source, data, options)
 
 
 @router.post(
@@ -179,28 +192,14 @@ async def scan_batch(
     provenance: bool = True,
 ) -> dict[str, Any]:
     inputs = await _media_inputs(request, amparo, many=True)
+    options = _ScanOptions(dihedral, include_low_quality, provenance)
     results: list[dict[str, Any]] = []
-    metrics = request.app.state.metrics
     for name, source, data in inputs:
-        started = time.perf_counter()
         try:
-            result = await run_in_threadpool(
-                scan_media,
-                amparo,
-                data,
-                filename=name,
-                source=source,
-                dihedral=dihedral,
-                include_low_quality=include_low_quality,
-                with_provenance=provenance,
-                principal=principal,
-            )
+            result = await _scan_one(request, amparo, principal, name, source, data, options)
         except InputError as exc:
-            results.append({"input": name, **exc.to_dict()})
-            continue
-        metrics.count("scan", result.matches)
-        metrics.latency.labels("scan").observe(time.perf_counter() - started)
-        results.append({"input": name, **result.to_dict()})
+            result = exc.to_dict()
+        results.append({"input": name, **result})
     return {"results": results}
 
 

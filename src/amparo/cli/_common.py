@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -9,10 +10,10 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from amparo.config import Settings
-from amparo.errors import AmparoError
+from amparo.errors import AmparoError, InputError
 from amparo.runtime import Amparo
 
-__all__ = ["AmparoGroup", "err", "out", "runtime"]
+__all__ = ["AmparoGroup", "err", "out", "read_file", "runtime"]
 
 out = Console()
 err = Console(stderr=True)
@@ -39,3 +40,16 @@ def runtime(ctx: typer.Context) -> Amparo:
         root.call_on_close(obj["amparo"].close)
     amparo: Amparo = obj["amparo"]
     return amparo
+
+
+def read_file(path: Path, limit: int) -> bytes:
+    """A file's bytes, or :class:`InputError` if it is missing or over ``limit`` bytes."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file", hint="check the path")
+    size = path.stat().st_size
+    if size > limit:
+        raise InputError(
+            f"{path}: {size} bytes is over the {limit}-byte limit",
+            hint="raise AMPARO_MEDIA_MAX_BYTES if this is expected",
+        )
+    return path.read_bytes()

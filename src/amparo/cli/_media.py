@@ -9,9 +9,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from amparo.cli._common import err, out, runtime
+from amparo.cli._common import err, out, read_file, runtime
 from amparo.config import Settings
-from amparo.errors import AmparoError, InputError
+from amparo.errors import AmparoError
 from amparo.scan import scan_media
 from amparo.signals import hash_media
 
@@ -22,18 +22,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per
 Dihedral = Annotated[
     bool, typer.Option("--dihedral", help="Also use the 8 rotations/flips of the PDQ hash.")
 ]
-
-
-def _read(path: Path, limit: int) -> bytes:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", hint="check the path")
-    size = path.stat().st_size
-    if size > limit:
-        raise InputError(
-            f"{path}: {size} bytes is over the {limit}-byte limit",
-            hint="raise AMPARO_MEDIA_MAX_BYTES if this is expected",
-        )
-    return path.read_bytes()
 
 
 def _report_error(path: Path, exc: AmparoError, as_json: bool) -> None:
@@ -50,7 +38,7 @@ def hash_command(files: Files, as_json: JsonOpt = False, dihedral: Dihedral = Fa
     for path in files:
         try:
             signals = hash_media(
-                _read(path, settings.media.max_bytes), settings.media, dihedral=dihedral
+                read_file(path, settings.media.max_bytes), settings.media, dihedral=dihedral
             )
         except AmparoError as exc:
             failed = True
@@ -106,7 +94,7 @@ def match_command(
         try:
             result = scan_media(
                 amparo,
-                _read(path, amparo.settings.media.max_bytes),
+                read_file(path, amparo.settings.media.max_bytes),
                 filename=str(path),
                 source="cli",
                 dihedral=dihedral,

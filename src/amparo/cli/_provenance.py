@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from amparo.cli._common import err, out
+from amparo.cli._common import err, out, read_file
 from amparo.config import Settings
 from amparo.errors import AmparoError, InputError
 from amparo.provenance import ProvenanceOptions, analyze, options_from_settings, stamp
@@ -21,18 +21,6 @@ from amparo.provenance import ProvenanceOptions, analyze, options_from_settings,
 __all__ = ["provenance_command", "stamp_command"]
 
 _COLOURS = {"declared_ai": "bold red", "likely_ai": "yellow", "stripped": "magenta"}
-
-
-def _read(path: Path, limit: int) -> bytes:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", hint="check the path")
-    size = path.stat().st_size
-    if size > limit:
-        raise InputError(
-            f"{path}: {size} bytes is over the {limit}-byte limit",
-            hint="raise AMPARO_MEDIA_MAX_BYTES if this is expected",
-        )
-    return path.read_bytes()
 
 
 def provenance_command(
@@ -55,14 +43,14 @@ def provenance_command(
     """
     settings = Settings()
     options = options_from_settings(settings)
-    extra = tuple(_read(path, 1_048_576) for path in trust_anchor or [])
+    extra = tuple(read_file(path, 1_048_576) for path in trust_anchor or [])
     options = ProvenanceOptions(
         trust_anchors=options.trust_anchors + extra, classifiers=options.classifiers
     )
     failed = False
     for path in files:
         try:
-            data = _read(path, settings.media.max_bytes)
+            data = read_file(path, settings.media.max_bytes)
         except AmparoError as exc:
             failed = True
             if as_json:
@@ -106,10 +94,10 @@ def stamp_command(
     if target.exists() and not force:
         raise InputError(f"{target} already exists", hint="choose another path or pass --force")
     stamped = stamp(
-        _read(source, settings.media.max_bytes),
+        read_file(source, settings.media.max_bytes),
         generator=generator,
-        cert_pem=_read(cert, 1_048_576),
-        key_pem=_read(key, 1_048_576),
+        cert_pem=read_file(cert, 1_048_576),
+        key_pem=read_file(key, 1_048_576),
         watermark=watermark,
         generator_version=generator_version,
     )

@@ -14,7 +14,7 @@ from typing import IO
 from amparo.config import MediaLimits
 from amparo.errors import InputError, MediaTooLargeError, NotFoundError
 from amparo.media import ImageInfo, check_byte_length, decode
-from amparo.signals._pdq import FAST_MIN_SIDE, pdq_fast, pdq_full
+from amparo.signals._pdq import FAST_JPEG_MIN_SIDE, pdq_fast, pdq_full
 from amparo.signals._pdq_kernel import DIHEDRAL_NAMES
 from amparo.signals.base import DEFAULT_QUALITY_THRESHOLD, PdqHash, Signals
 
@@ -51,7 +51,7 @@ def _pdq(
     fast: bool,
     quality_threshold: int,
 ) -> _Pdq:
-    decoded = decode(source, limits, min_side=FAST_MIN_SIDE if fast else None, grayscale=fast)
+    decoded = decode(source, limits, min_side=FAST_JPEG_MIN_SIDE if fast else None, grayscale=fast)
     result = (
         pdq_fast(decoded, dihedral=dihedral) if fast else pdq_full(decoded.image, dihedral=dihedral)
     )

@@ -22,8 +22,9 @@ CMYK, YCbCr, LAB            the raw channels as if RGB     the colours converted
 EXIF orientation is never applied, on either path: PDQ hashes the stored pixels, as
 ThreatExchange does; use the dihedral variants to match rotated or mirrored copies.
 
-Fast path: see :mod:`amparo.signals._pdq_kernel`; it reads a reduced image with at least
-:data:`FAST_MIN_SIDE` pixels per axis and stays within a few bits of the full path.
+Fast path: see :mod:`amparo.signals._pdq_kernel`; it reads a reduced image (JPEG: DCT-scaled
+to at least :data:`FAST_JPEG_MIN_SIDE` pixels per axis; other formats: block means down to
+at least :data:`FAST_MIN_SIDE`) and stays within a few bits of the full path.
 """
 
 from __future__ import annotations
@@ -37,11 +38,19 @@ from amparo.errors import UnsupportedFormatError
 from amparo.media import DecodedImage
 from amparo.signals._pdq_kernel import MIN_HASHABLE_SIDE, block_weights, hash_buffer
 
-__all__ = ["FAST_MIN_SIDE", "pdq_fast", "pdq_full", "pdq_ready"]
+__all__ = ["FAST_JPEG_MIN_SIDE", "FAST_MIN_SIDE", "pdq_fast", "pdq_full", "pdq_ready"]
 
 FAST_MIN_SIDE = 512
-"""The fast path keeps at least this many pixels per axis (then each pixel averages a block
-at most a quarter of PDQ's filter window wide)."""
+"""Images decoded at full size are reduced by block means to no fewer than this many pixels
+per axis: each pixel then averages a block at most a quarter of PDQ's filter window wide
+(the window is ``side / 128``). Reducing further saves little: decoding dominates."""
+
+FAST_JPEG_MIN_SIDE = 360
+"""JPEGs are decoded by DCT scaling (1/2, 1/4, 1/8) to no fewer than this many pixels per
+axis: each pixel is then an 8 x 8 (or smaller) block mean at most ~0.36 of PDQ's window.
+360 lets a 12 MP photo (3000 or 3024 rows) decode at 1/8, where libjpeg's inverse DCT is a
+single coefficient, leaving entropy decoding as nearly all of the cost. Measured by
+``bench/bench_fastpath_accuracy.py``: as accurate as 512 on JPEGs of PDQ quality >= 50."""
 
 _PARITY_MODES = frozenset({"RGB", "RGBA", "RGBX", "RGBa", "L"})
 _SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})

@@ -12,8 +12,9 @@ have a reduced image (each pixel the mean of an ``s`` x ``s`` block, as JPEG DCT
 ``Image.reduce`` produce), we fold the block structure into the matrix: ``W[:, u]`` sums the
 columns of ``F`` over block ``u``. That is exact for an image that is constant on each block
 and close otherwise, because the filter is wider than the block for the reductions we use
-(the block is at most a quarter of the window). Measured: within 4 bits of the full-resolution
-hash on photo-like images (``bench/bench_fastpath_accuracy.py``).
+(the block is at most ~0.36 of the window for JPEG DCT scaling, a quarter for block means).
+Measured: within 4 bits of the full-resolution hash on JPEGs of PDQ quality >= 50
+(``bench/bench_fastpath_accuracy.py``).
 
 The last stage (DCT, median, bits, quality, dihedral variants) is written here from the PDQ
 specification, because ``pdqhash`` only accepts 8-bit images and rounding the 64 x 64 buffer
