@@ -80,6 +80,14 @@ def test_jpeg_decodes_reduced_with_dct_scaling() -> None:
     assert (decoded.info.width, decoded.info.height, decoded.info.mode) == (2000, 1500, "RGB")
 
 
+def test_jpeg_decodes_at_one_eighth_when_min_side_allows() -> None:
+    data = image_bytes("text", 2900, 2880, fmt="JPEG")
+    decoded = decode(data, LIMITS, min_side=360, grayscale=True)
+    assert decoded.scale == 8  # 2880 // 360 == 8
+    assert decoded.image.size == (363, 360)  # ceil(2900 / 8) x 2880 / 8
+    assert decoded.image.mode == "L"
+
+
 def test_other_formats_ignore_min_side() -> None:
     decoded = decode(image_bytes("shapes", 1200, 1100, fmt="PNG"), LIMITS, min_side=512)
     assert decoded.scale == 1 and decoded.image.size == (1200, 1100)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -11,7 +12,9 @@ from PIL import Image
 from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
 from amparo.config import MediaLimits
+from amparo.media import decode
 from amparo.signals import DIHEDRAL_NAMES, hash_media, pdq_distance
+from amparo.signals._pdq import FAST_JPEG_MIN_SIDE
 from amparo.signals._pdq_kernel import hash_buffer
 from imagefactory import encode, image_bytes, in_mode, make, photo_like, shapes
 
@@ -121,6 +124,24 @@ def test_fast_path_within_10_bits_of_full_resolution(
 ) -> None:
     """PDQ's compatibility rule, for JPEG quality >= 80 (bench/bench_fastpath_accuracy.py)."""
     data = encode(make(kind, *size, seed=3), "JPEG", quality=quality)  # type: ignore[arg-type]
+    reference, reference_quality = pdq_from_bytes(data)
+    fast = hash_media(data, LIMITS).pdq
+    assert fast is not None
+    assert pdq_distance(fast.hex, reference) <= 10
+    assert abs(fast.quality - reference_quality) <= 5
+
+
+@functools.cache
+def _eighth_scale_image(kind: str) -> Image.Image:
+    return make(kind, 2900, 8 * FAST_JPEG_MIN_SIDE, seed=6)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", ["photo_like", "text"])
+@pytest.mark.parametrize("quality", [80, 95])
+def test_fast_path_within_10_bits_at_one_eighth_dct_scale(kind: str, quality: int) -> None:
+    """From 8 x FAST_JPEG_MIN_SIDE rows on (a 12 MP photo), JPEGs decode at 1/8."""
+    data = encode(_eighth_scale_image(kind), "JPEG", quality=quality)
+    assert decode(data, LIMITS, min_side=FAST_JPEG_MIN_SIDE, grayscale=True).scale == 8
     reference, reference_quality = pdq_from_bytes(data)
     fast = hash_media(data, LIMITS).pdq
     assert fast is not None

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from amparo import banks
 from amparo.api._auth import require_role
 from amparo.api._deps import AmparoDep
+from amparo.api._schemas import BankOut, EntryListOut, EntryOut
 from amparo.api._uploads import read_upload
 from amparo.auth import Principal
 from amparo.banks import NewEntry
@@ -60,14 +61,14 @@ class EntryUpdate(BaseModel):
     tags: list[str] | None = None
 
 
-@router.get("", summary="List banks with their entry counts")
+@router.get("", response_model=list[BankOut], summary="List banks with their entry counts")
 def list_banks(amparo: AmparoDep, _: Reader) -> list[dict[str, Any]]:
     with amparo.session() as s:
         sizes = banks.bank_sizes(s)
         return [{**b.to_dict(), "entries": sizes.get(b.name, 0)} for b in banks.list_banks(s)]
 
 
-@router.post("", status_code=201, summary="Create a bank")
+@router.post("", status_code=201, response_model=BankOut, summary="Create a bank")
 def create_bank(body: BankCreate, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
     with amparo.session() as s:
         return banks.create_bank(
@@ -79,14 +80,18 @@ def create_bank(body: BankCreate, amparo: AmparoDep, _: Curator) -> dict[str, An
         ).to_dict()
 
 
-@router.get("/{name}", summary="One bank")
+@router.get("/{name}", response_model=BankOut, summary="One bank")
 def get_bank(name: str, amparo: AmparoDep, _: Reader) -> dict[str, Any]:
     with amparo.session() as s:
         bank = banks.get_bank(s, name)
         return {**bank.to_dict(), "entries": banks.bank_sizes(s).get(bank.name, 0)}
 
 
-@router.patch("/{name}", summary="Rename a bank or change its threshold or enabled ratio")
+@router.patch(
+    "/{name}",
+    response_model=BankOut,
+    summary="Rename a bank or change its threshold or enabled ratio",
+)
 def update_bank(name: str, body: BankUpdate, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
     ratio = body.matching_enabled_ratio
     if ratio is None and body.enabled is not None:
@@ -109,7 +114,11 @@ def delete_bank(name: str, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
         return {"deleted": banks.delete_bank(s, name)}
 
 
-@router.get("/{name}/entries", summary="List a bank's entries (keyset pagination)")
+@router.get(
+    "/{name}/entries",
+    response_model=EntryListOut,
+    summary="List a bank's entries (keyset pagination)",
+)
 def list_entries(
     name: str,
     amparo: AmparoDep,
@@ -137,7 +146,12 @@ def _new_entry(body: EntryCreate) -> NewEntry:
     )
 
 
-@router.post("/{name}/entries", status_code=201, summary="Add an entry from its hashes")
+@router.post(
+    "/{name}/entries",
+    status_code=201,
+    response_model=EntryOut,
+    summary="Add an entry from its hashes",
+)
 def add_entry(name: str, body: EntryCreate, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
     if not body.signals:
         raise InputError("no signals given", hint='send e.g. {"signals": {"pdq": "…"}}')
@@ -146,7 +160,12 @@ def add_entry(name: str, body: EntryCreate, amparo: AmparoDep, _: Curator) -> di
         return banks.add_entry(s, name, new).to_dict()
 
 
-@router.post("/{name}/media", status_code=201, summary="Add an entry by hashing an image")
+@router.post(
+    "/{name}/media",
+    status_code=201,
+    response_model=EntryOut,
+    summary="Add an entry by hashing an image",
+)
 async def add_media(
     name: str,
     amparo: AmparoDep,
@@ -177,13 +196,17 @@ async def add_media(
         return banks.add_entry(s, name, new).to_dict()
 
 
-@router.get("/{name}/entries/{entry_id}", summary="One entry")
+@router.get("/{name}/entries/{entry_id}", response_model=EntryOut, summary="One entry")
 def get_entry(name: str, entry_id: int, amparo: AmparoDep, _: Reader) -> dict[str, Any]:
     with amparo.session() as s:
         return banks.get_entry(s, name, entry_id).to_dict()
 
 
-@router.patch("/{name}/entries/{entry_id}", summary="Enable, disable or annotate an entry")
+@router.patch(
+    "/{name}/entries/{entry_id}",
+    response_model=EntryOut,
+    summary="Enable, disable or annotate an entry",
+)
 def update_entry(
     name: str, entry_id: int, body: EntryUpdate, amparo: AmparoDep, _: Curator
 ) -> dict[str, Any]:

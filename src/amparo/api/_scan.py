@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 
 from amparo.api._auth import require_role
 from amparo.api._deps import AmparoDep
+from amparo.api._schemas import MatchListOut, ScanOut, SignalsOut
 from amparo.api._uploads import read_upload
 from amparo.auth import Principal
 from amparo.errors import InputError
@@ -156,6 +157,7 @@ async def _scan_one(
 
 @router.post(
     "/scan",
+    response_model=ScanOut,
     summary="Scan one file or URL: signals, matches against every bank, AI provenance, a scan id",
     openapi_extra=_MEDIA_BODY,
 )
@@ -203,7 +205,12 @@ async def scan_batch(
     return {"results": results}
 
 
-@router.post("/hash", summary="Hash one file or URL; no matching", openapi_extra=_MEDIA_BODY)
+@router.post(
+    "/hash",
+    response_model=SignalsOut,
+    summary="Hash one file or URL; no matching",
+    openapi_extra=_MEDIA_BODY,
+)
 async def hash_route(
     request: Request,
     amparo: AmparoDep,
@@ -228,7 +235,9 @@ class MatchIn(BaseModel):
     include_disabled: bool = Field(False, description="Also return disabled entries")
 
 
-@router.post("/match", summary="Match hashes (no media) against every bank")
+@router.post(
+    "/match", response_model=MatchListOut, summary="Match hashes (no media) against every bank"
+)
 async def match(
     body: MatchIn, request: Request, amparo: AmparoDep, principal: Scanner
 ) -> dict[str, Any]:

@@ -1,0 +1,112 @@
+"""Response shapes of Amparo's own /v1 routes, for the OpenAPI description and its clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "BankOut",
+    "EntryListOut",
+    "EntryOut",
+    "MatchListOut",
+    "MatchOut",
+    "ScanOut",
+    "SignalsOut",
+]
+
+
+class PdqOut(BaseModel):
+    hash: str = Field(description="64 lowercase hex characters (ThreatExchange's form)")
+    quality: int = Field(description="0..100; under the threshold (50) it is not matched")
+    low_quality: bool
+
+
+class SignalsOut(BaseModel):
+    md5: str
+    sha256: str
+    pdq: PdqOut | None = Field(description="None only for images under 5 pixels a side")
+    pdq_dihedral: dict[str, str] | None = Field(
+        description="PDQ of the 8 rotations/flips (original, rotate90, rotate180, rotate270, "
+        "flip_vertical, flip_horizontal, flip_transpose, flip_transverse), when asked"
+    )
+    width: int
+    height: int
+    format: str
+
+
+class MatchOut(BaseModel):
+    bank: str
+    entry_id: int
+    signal_type: str
+    distance: int = Field(description="Hamming distance for PDQ; 0 for exact types")
+    category: str | None = Field(description="A1, A2, B1, B2 (NCMEC), A, B, C (IWF) or none")
+    tags: list[str]
+    source: str
+    source_id: str | None
+    enabled: bool
+    variant: str | None = Field(description="The dihedral PDQ variant that matched, if any")
+
+
+class ProvenanceOut(BaseModel):
+    verdict: str = Field(description="declared_ai, likely_ai, stripped or no_ai_signal")
+    generators: list[str]
+    evidence: list[dict[str, Any]] = Field(
+        description="Typed items: type, source, detail, indicates, and generator, model, "
+        "validation, problem, score where known. Prompts are never included."
+    )
+
+
+class ScanOut(BaseModel):
+    scan_id: str = Field(description="The scan record's id")
+    signals: SignalsOut
+    pdq_low_quality: bool
+    matched: bool
+    matches: list[MatchOut] = Field(description="Closest first; one per bank entry and type")
+    provenance: ProvenanceOut | None
+
+
+class MatchResultOut(BaseModel):
+    signal_type: str
+    value: str
+    matched: bool
+    matches: list[MatchOut]
+
+
+class MatchListOut(BaseModel):
+    results: list[MatchResultOut] = Field(description="One result per hash, in order")
+
+
+class BankOut(BaseModel):
+    id: int
+    name: str
+    description: str | None
+    enabled: bool
+    matching_enabled_ratio: float
+    pdq_threshold: int
+    created_at: str
+    updated_at: str
+    entries: int | None = Field(None, description="Number of entries (listing and GET only)")
+
+
+class EntryOut(BaseModel):
+    id: int
+    bank: str
+    signals: dict[str, str]
+    source: str
+    source_id: str | None
+    category: str | None
+    tags: list[str]
+    note: str | None
+    enabled: bool
+    disable_until_ts: int = Field(description="1 enabled, 0 disabled, or a Unix time")
+    metadata: dict[str, Any] | None
+    original_media_uri: str | None
+    created_at: str
+    updated_at: str
+
+
+class EntryListOut(BaseModel):
+    entries: list[EntryOut]
+    next_after_id: int | None = Field(description="Pass as after_id for the next page")
