@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from amparo.errors import ConfigError
 
-__all__ = ["MediaLimits", "Settings"]
+__all__ = ["MediaLimits", "Settings", "load_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -140,3 +140,16 @@ class Settings(BaseSettings):
     def data_path(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value is a :class:`ConfigError` naming it."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"AMPARO_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid settings: {problems}", hint="fix or unset those environment variables"
+        ) from None

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from amparo.config import Settings
+from amparo.config import load_settings
 from amparo.errors import AmparoError, InputError
 from amparo.runtime import Amparo
 
@@ -36,7 +36,7 @@ def runtime(ctx: typer.Context) -> Amparo:
     obj = root.obj if isinstance(root.obj, dict) else {}
     root.obj = obj
     if "amparo" not in obj:
-        obj["amparo"] = Amparo.open(Settings())
+        obj["amparo"] = Amparo.open(load_settings())
         root.call_on_close(obj["amparo"].close)
     amparo: Amparo = obj["amparo"]
     return amparo

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from amparo.cli._common import err, out, read_file, runtime
-from amparo.config import Settings
+from amparo.config import load_settings
 from amparo.errors import AmparoError
 from amparo.scan import scan_media
 from amparo.signals import hash_media
@@ -32,7 +32,7 @@ def _report_error(path: Path, exc: AmparoError, as_json: bool) -> None:
 
 def hash_command(files: Files, as_json: JsonOpt = False, dihedral: Dihedral = False) -> None:
     """Print the PDQ (with quality), MD5 and SHA-256 of each file."""
-    settings = Settings()
+    settings = load_settings()
     failed = False
     table = Table("path", "pdq", "quality", "md5", "sha256")
     for path in files:

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from amparo.cli._common import err, out, read_file
-from amparo.config import Settings
+from amparo.config import load_settings
 from amparo.errors import AmparoError, InputError
 from amparo.provenance import ProvenanceOptions, analyze, options_from_settings, stamp
 
@@ -41,7 +41,7 @@ def provenance_command(
 
     Verdicts: declared_ai, likely_ai, stripped, no_ai_signal (never "not AI").
     """
-    settings = Settings()
+    settings = load_settings()
     options = options_from_settings(settings)
     extra = tuple(read_file(path, 1_048_576) for path in trust_anchor or [])
     options = ProvenanceOptions(
@@ -90,7 +90,7 @@ def stamp_command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
 ) -> None:
     """Label an AI generator's output: signed C2PA manifest, IPTC XMP, optional watermark."""
-    settings = Settings()
+    settings = load_settings()
     if target.exists() and not force:
         raise InputError(f"{target} already exists", hint="choose another path or pass --force")
     stamped = stamp(

@@ -8,7 +8,7 @@ import typer
 import uvicorn
 
 from amparo.api import create_app
-from amparo.config import Settings
+from amparo.config import load_settings
 
 __all__ = ["serve_command"]
 
@@ -19,5 +19,5 @@ def serve_command(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
-    app = create_app(Settings())
+    app = create_app(load_settings())
     uvicorn.run(app, host=host, port=port, log_level=log_level)
