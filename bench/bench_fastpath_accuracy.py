@@ -14,6 +14,10 @@ Groups reported separately, because PDQ itself is unreliable on them:
   coefficients next to the median; the reference hash of the same checkerboard moves between
   its PNG and JPEG encodings (column "ref png-jpeg").
 
+Column "full path" counts the images whose fast hash was fragile (many DCT coefficients next
+to their median, see ``amparo.signals._pdq_kernel.fragile``), so that ``hash_media`` hashed
+every pixel instead: the fast path's guard against moving many bits.
+
 Run:  .venv/bin/python bench/bench_fastpath_accuracy.py [--quick]
 """
 
@@ -26,8 +30,9 @@ from collections import defaultdict
 from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
 from amparo.config import MediaLimits
-from amparo.media import _synthetic
+from amparo.media import _synthetic, decode
 from amparo.signals import hash_media, pdq_distance
+from amparo.signals._pdq import FAST_JPEG_MIN_SIDE, pdq_fast
 
 SIZES = [(640, 480), (1600, 1200), (3000, 2000), (4000, 3000)]
 QUALITIES = [80, 85, 90, 95]
@@ -42,6 +47,7 @@ def main() -> None:
     limits = MediaLimits()
 
     groups: dict[str, list[int]] = defaultdict(list)
+    fallbacks: dict[str, int] = defaultdict(int)
     rows: list[str] = []
     for kind in _synthetic.KINDS:
         for width, height in sizes:
@@ -57,6 +63,8 @@ def main() -> None:
                     reference, quality = pdq_from_bytes(data)
                     fast = hash_media(data, limits).pdq
                     assert fast is not None
+                    reduced = decode(data, limits, min_side=FAST_JPEG_MIN_SIDE, grayscale=True)
+                    fell_back = pdq_fast(reduced) is None  # fragile: hashed every pixel
                     distance = pdq_distance(fast.hex, reference)
                     if quality < 50:
                         group = "low quality (<50)"
@@ -65,6 +73,7 @@ def main() -> None:
                     else:
                         group = f"{'JPEG' if label != 'PNG' else 'PNG'} well-conditioned"
                     groups[group].append(distance)
+                    fallbacks[group] += fell_back
                     spread = (
                         f"  ref png-jpeg {pdq_distance(png_ref, reference):3d}"
                         if png_ref is not None and label != "PNG"
@@ -73,16 +82,18 @@ def main() -> None:
                     rows.append(
                         f"{kind:12s} {width:4d}x{height:<4d} seed {seed} {label:8s} "
                         f"q={quality:3d} fast-vs-full {distance:3d}{spread}"
+                        f"{'  (fragile: full path)' if fell_back else ''}"
                     )
     for row in rows:
         print(row)
     print()
-    print(f"{'group':28s} {'images':>6s} {'max':>4s} {'mean':>6s} {'<=10':>6s}")
+    print(f"{'group':28s} {'images':>6s} {'max':>4s} {'mean':>6s} {'<=10':>6s} {'full path':>9s}")
     for group, distances in sorted(groups.items()):
         within = sum(d <= 10 for d in distances)
         print(
             f"{group:28s} {len(distances):6d} {max(distances):4d} "
-            f"{statistics.mean(distances):6.2f} {within:3d}/{len(distances)}"
+            f"{statistics.mean(distances):6.2f} {within:3d}/{len(distances)} "
+            f"{fallbacks[group]:9d}"
         )
 
 

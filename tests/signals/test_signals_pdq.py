@@ -15,8 +15,8 @@ from amparo.config import MediaLimits
 from amparo.media import decode
 from amparo.signals import DIHEDRAL_NAMES, hash_media, pdq_distance
 from amparo.signals._pdq import FAST_JPEG_MIN_SIDE
-from amparo.signals._pdq_kernel import hash_buffer
-from imagefactory import encode, image_bytes, in_mode, make, photo_like, shapes
+from amparo.signals._pdq_kernel import fragile, hash_buffer
+from imagefactory import checkerboard, encode, image_bytes, in_mode, make, photo_like, shapes
 
 LIMITS = MediaLimits()
 
@@ -147,6 +147,27 @@ def test_fast_path_within_10_bits_at_one_eighth_dct_scale(kind: str, quality: in
     assert fast is not None
     assert pdq_distance(fast.hex, reference) <= 10
     assert abs(fast.quality - reference_quality) <= 5
+
+
+def test_fragile_hashes_fall_back_to_every_pixel() -> None:
+    """A checkerboard's DCT has many near-ties at the median: the fast path would move bits."""
+    data = encode(checkerboard(1600, 1200, seed=1), "JPEG", quality=90)
+    fast, full = hash_media(data, LIMITS).pdq, hash_media(data, LIMITS, fast=False).pdq
+    assert fast is not None and full is not None
+    assert (fast.hex, fast.quality) == (full.hex, full.quality)
+
+
+@pytest.mark.parametrize("kind", ["photo_like", "shapes", "text", "noise"])
+def test_fragile_is_false_on_well_conditioned_images(kind: str) -> None:
+    pixels = np.asarray(make(kind, 64, 64, seed=1).convert("L"), dtype=np.float32)  # type: ignore[arg-type]
+    assert not fragile(pixels)
+
+
+def test_fragile_flags_exact_ties_at_the_median() -> None:
+    rows, cols = np.indices((64, 64))
+    squares = (((rows // 8 + cols // 8) % 2) * 200.0).astype(np.float32)  # 8 x 8 cells
+    assert fragile(squares)
+    assert fragile(np.full((64, 64), 7.0, dtype=np.float32))  # constant: every bit a tie
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "GIF", "TIFF"])

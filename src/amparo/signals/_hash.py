@@ -52,9 +52,11 @@ def _pdq(
     quality_threshold: int,
 ) -> _Pdq:
     decoded = decode(source, limits, min_side=FAST_JPEG_MIN_SIDE if fast else None, grayscale=fast)
-    result = (
-        pdq_fast(decoded, dihedral=dihedral) if fast else pdq_full(decoded.image, dihedral=dihedral)
-    )
+    result = pdq_fast(decoded, dihedral=dihedral) if fast else None
+    if result is None:  # asked for, or the fast path has no trustworthy answer: every pixel
+        if decoded.scale != 1 or decoded.image.mode != decoded.info.mode:
+            decoded = decode(source, limits)
+        result = pdq_full(decoded.image, dihedral=dihedral)
     if result is None:
         return None, None, decoded.info
     hashes, quality = result
@@ -80,8 +82,9 @@ def hash_media(
     """MD5, SHA-256 and PDQ of an image held in memory.
 
     ``fast`` (the default) computes PDQ from a reduced decode (JPEG DCT scaling, block
-    means) that stays within a few bits of the full-resolution hash and is several times
-    quicker on large photos. ``fast=False`` hashes every stored pixel and gives exactly what
+    means) that stays within a few bits of the full-resolution hash and is about ten times
+    quicker on large photos; where that hash would be fragile (sharp periodic patterns), it
+    hashes every pixel instead. ``fast=False`` hashes every stored pixel and gives exactly what
     ThreatExchange's ``pdq_from_bytes`` gives (for RGB, RGBA and grey images; see
     :mod:`amparo.signals._pdq` for the colour modes where we differ on purpose). Use it for
     evidence that must reproduce a third party's hash bit for bit. ``dihedral`` adds the

@@ -36,7 +36,7 @@ from PIL import Image
 
 from amparo.errors import UnsupportedFormatError
 from amparo.media import DecodedImage
-from amparo.signals._pdq_kernel import MIN_HASHABLE_SIDE, block_weights, hash_buffer
+from amparo.signals._pdq_kernel import MIN_HASHABLE_SIDE, block_weights, fragile, hash_buffer
 
 __all__ = ["FAST_JPEG_MIN_SIDE", "FAST_MIN_SIDE", "pdq_fast", "pdq_full", "pdq_ready"]
 
@@ -114,11 +114,16 @@ def pdq_full(image: Image.Image, *, dihedral: bool = False) -> tuple[list[str], 
 
 
 def pdq_fast(decoded: DecodedImage, *, dihedral: bool = False) -> tuple[list[str], int] | None:
-    """PDQ from a (possibly DCT-scaled) decode: ``([hex, ...], quality)`` or ``None``.
+    """PDQ from a (possibly DCT-scaled) decode: ``([hex, ...], quality)``, or ``None``.
 
     Takes the luma, reduces each axis by block means until it keeps at least
     :data:`FAST_MIN_SIDE` pixels, and maps it to PDQ's 64 x 64 buffer with the reference
     filter's weights (see :mod:`amparo.signals._pdq_kernel`).
+
+    ``None`` means "no trustworthy fast answer: hash every pixel with :func:`pdq_full`":
+    a side is under PDQ's minimum, or the hash is :func:`~._pdq_kernel.fragile` (many DCT
+    coefficients next to their median, as in sharp periodic patterns), where the fast
+    path's small approximation error could move many bits.
     """
     info = decoded.info
     if min(info.width, info.height) < MIN_HASHABLE_SIDE:
@@ -134,4 +139,6 @@ def pdq_fast(decoded: DecodedImage, *, dihedral: bool = False) -> tuple[list[str
     rows = block_weights(info.height, pixels.shape[0], decoded.scale * factor_y)
     cols = block_weights(info.width, pixels.shape[1], decoded.scale * factor_x)
     buffer = rows.rows(cols.cols(pixels))
+    if fragile(buffer):
+        return None
     return hash_buffer(buffer, dihedral=dihedral)

@@ -30,7 +30,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DIHEDRAL_NAMES", "MIN_HASHABLE_SIDE", "Band", "block_weights", "hash_buffer"]
+__all__ = [
+    "DIHEDRAL_NAMES",
+    "MIN_HASHABLE_SIDE",
+    "Band",
+    "block_weights",
+    "fragile",
+    "hash_buffer",
+]
 
 MIN_HASHABLE_SIDE = 5
 """PDQ's reference refuses (hashes to zero) images with a side under 5 pixels."""
@@ -181,6 +188,35 @@ def _variants(b: NDArray[np.float32]) -> tuple[NDArray[np.float32], ...]:
     )
 
 
+def _coefficients(buffer: NDArray[np.floating]) -> NDArray[np.float32]:
+    luma = np.ascontiguousarray(buffer, dtype=np.float32)
+    return np.asarray((_DCT @ luma) @ _DCT.T, dtype=np.float32)  # 16 x 16
+
+
+_FRAGILE_BAND = 0.05
+_FRAGILE_COUNT = 32
+_FLAT = 1e-3  # luma units; photos' coefficients are tens to thousands
+
+
+def fragile(buffer: NDArray[np.floating]) -> bool:
+    """Whether the hash of this 64 x 64 buffer could move many bits under a small error.
+
+    Each bit compares a DCT coefficient with their median; coefficients next to the median
+    flip with any error of the fast path's approximation. True when more than
+    ``_FRAGILE_COUNT`` of the 256 lie within ``_FRAGILE_BAND`` times their median absolute
+    deviation of the median, or when that deviation is rounding dust (a flat image). Sharp
+    periodic patterns (checkerboards, which alias in PDQ's 64 x 64 sampling) have 44 to 70
+    such coefficients and are fragile; photos, shapes, text and noise have at most 11
+    (``bench/bench_fastpath_accuracy.py`` counts the fallbacks). Don't use it to judge a
+    hash's worth for matching: that is PDQ's quality.
+    """
+    flat = _coefficients(buffer).reshape(-1)
+    median = np.partition(flat, 127)[127]
+    distance = np.abs(flat - median)
+    spread = float(np.median(distance))
+    return spread < _FLAT or int((distance < _FRAGILE_BAND * spread).sum()) > _FRAGILE_COUNT
+
+
 def hash_buffer(buffer: NDArray[np.floating], *, dihedral: bool = False) -> tuple[list[str], int]:
     """PDQ hex hash(es) and quality of a 64 x 64 luma buffer.
 
@@ -188,6 +224,6 @@ def hash_buffer(buffer: NDArray[np.floating], *, dihedral: bool = False) -> tupl
     when ``dihedral`` is true.
     """
     luma = np.ascontiguousarray(buffer, dtype=np.float32)
-    coefficients = np.asarray((_DCT @ luma) @ _DCT.T, dtype=np.float32)  # 16 x 16
+    coefficients = _coefficients(luma)
     chosen = _variants(coefficients) if dihedral else (coefficients,)
     return [_bits_hex(c) for c in chosen], _quality(luma)
