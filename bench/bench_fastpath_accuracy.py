@@ -1,6 +1,6 @@
 """Accuracy of Amparo's fast PDQ path against the full-resolution reference.
 
-For each synthetic benign image (amparo.media._synthetic: gradients, checkerboards, shapes,
+For each synthetic benign image (amparo.media.synthetic: gradients, checkerboards, shapes,
 text, noise, photo-like composites) at several sizes up to 12 MP, encoded as JPEG at
 qualities 80-95 (and as PNG, which takes the block-mean path instead of DCT scaling), it
 compares ``hash_media(data, limits)`` (fast) with ThreatExchange's
@@ -30,7 +30,7 @@ from collections import defaultdict
 from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
 from amparo.config import MediaLimits
-from amparo.media import _synthetic, decode
+from amparo.media import decode, synthetic
 from amparo.signals import hash_media, pdq_distance
 from amparo.signals._pdq import FAST_JPEG_MIN_SIDE, pdq_fast
 
@@ -49,14 +49,14 @@ def main() -> None:
     groups: dict[str, list[int]] = defaultdict(list)
     fallbacks: dict[str, int] = defaultdict(int)
     rows: list[str] = []
-    for kind in _synthetic.KINDS:
+    for kind in synthetic.KINDS:
         for width, height in sizes:
             for seed in seeds:
-                image = _synthetic.make(kind, width, height, seed=seed)
+                image = synthetic.make(kind, width, height, seed=seed)
                 encodings = [
-                    (f"JPEG q{q}", _synthetic.encode(image, "JPEG", quality=q)) for q in QUALITIES
+                    (f"JPEG q{q}", synthetic.encode(image, "JPEG", quality=q)) for q in QUALITIES
                 ]
-                png = _synthetic.encode(image, "PNG")
+                png = synthetic.encode(image, "PNG")
                 encodings.append(("PNG", png))
                 png_ref = pdq_from_bytes(png)[0] if kind == "checkerboard" else None
                 for label, data in encodings:

@@ -1,6 +1,6 @@
 """Benchmark: MD5 + SHA-256 + PDQ of a 12-megapixel JPEG, Amparo vs ThreatExchange.
 
-The image is synthetic and benign (amparo.media._synthetic.photo_like: gradients, soft
+The image is synthetic and benign (amparo.media.synthetic.photo_like: gradients, soft
 shapes, blur and grain), 4000 x 3000, JPEG quality 90. Contenders, measured in the same run,
 interleaved round by round, medians reported:
 
@@ -44,7 +44,7 @@ from PIL import Image
 from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_file
 
 from amparo.config import MediaLimits
-from amparo.media import _synthetic, decode
+from amparo.media import decode, synthetic
 from amparo.signals import hash_file, hash_media, pdq_distance
 from amparo.signals._pdq import FAST_JPEG_MIN_SIDE, pdq_fast
 
@@ -78,8 +78,8 @@ def main() -> None:
     args = parser.parse_args()
 
     limits = MediaLimits()
-    image = _synthetic.photo_like(4000, 3000, seed=7)
-    data = _synthetic.encode(image, "JPEG", quality=90)
+    image = synthetic.photo_like(4000, 3000, seed=7)
+    data = synthetic.encode(image, "JPEG", quality=90)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "photo_12mp_q90.jpg"
         path.write_bytes(data)

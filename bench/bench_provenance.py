@@ -8,7 +8,7 @@ Per image, interleaved round by round, medians reported:
 * prov      -- analyze alone. "added" is prov / scan: on a busy machine it is steadier than
                the difference of the two noisy medians above.
 
-Images are synthetic and benign (amparo.media._synthetic.photo_like), marked by this script:
+Images are synthetic and benign (amparo.media.synthetic.photo_like), marked by this script:
 JPEGs without metadata at 2, 6 and 12 MP (where most scans fall; target: <= 25% added), a
 camera-like JPEG with EXIF, a C2PA-stamped JPEG, and 1 MP PNGs: plain (watermark check runs),
 A1111 parameters, stamped with C2PA + watermark. The test CA comes from the test factories.
@@ -30,7 +30,7 @@ from pathlib import Path
 from PIL import Image
 
 from amparo.config import MediaLimits
-from amparo.media import _synthetic
+from amparo.media import synthetic
 from amparo.provenance import ProvenanceOptions, analyze, stamp
 from amparo.signals import hash_media
 
@@ -43,19 +43,19 @@ def _images() -> dict[str, tuple[bytes, bool]]:
     creds = make_credentials()
     images: dict[str, tuple[bytes, bool]] = {}
     for label, (w, h) in {"2MP": (1600, 1200), "6MP": (3000, 2000), "12MP": (4000, 3000)}.items():
-        pixels = _synthetic.photo_like(w, h, seed=3)
-        images[f"JPEG {label}, no metadata"] = (_synthetic.encode(pixels, "JPEG", quality=90), True)
-    photo = _synthetic.photo_like(3000, 2000, seed=4)
+        pixels = synthetic.photo_like(w, h, seed=3)
+        images[f"JPEG {label}, no metadata"] = (synthetic.encode(pixels, "JPEG", quality=90), True)
+    photo = synthetic.photo_like(3000, 2000, seed=4)
     exif = Image.Exif()
     exif[0x010F], exif[0x0110] = "Canon", "EOS R6"
     out = io.BytesIO()
     photo.save(out, "JPEG", quality=90, exif=exif.tobytes())
     images["JPEG 6MP, camera EXIF"] = (out.getvalue(), False)
     sign = {"cert_pem": creds.chain_pem, "key_pem": creds.key_pem, "generator": "ExampleGen"}
-    jpeg = _synthetic.encode(photo, "JPEG", quality=90)
+    jpeg = synthetic.encode(photo, "JPEG", quality=90)
     images["JPEG 6MP, C2PA + XMP stamp"] = (stamp(jpeg, **sign), False)  # type: ignore[arg-type]
-    small = _synthetic.photo_like(1024, 1024, seed=5)
-    png = _synthetic.encode(small, "PNG")
+    small = synthetic.photo_like(1024, 1024, seed=5)
+    png = synthetic.encode(small, "PNG")
     images["PNG 1MP, no metadata"] = (png, False)
     info = io.BytesIO()
     from PIL.PngImagePlugin import PngInfo

@@ -1,4 +1,4 @@
-"""Benign synthetic test images: the generators of ``amparo.media._synthetic`` plus test extras.
+"""Benign synthetic test images: the generators of ``amparo.media.synthetic`` plus test extras.
 
 Import it from any test (``tests/`` is on ``sys.path`` through ``tests/conftest.py``)::
 
@@ -16,7 +16,7 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from amparo.media._synthetic import (
+from amparo.media.synthetic import (
     KINDS,
     VARIANTS,
     Kind,

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from amparo.api import create_app
 from amparo.api._hma import router as hma_router
 from amparo.config import Settings
-from amparo.media import _synthetic as synthetic
+from amparo.media import synthetic
 from amparo.runtime import Amparo
 
 

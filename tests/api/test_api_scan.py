@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from amparo import auth
 from amparo.api import create_app
 from amparo.config import Settings
-from amparo.media import _synthetic as synthetic
+from amparo.media import synthetic
 from amparo.runtime import Amparo
 
 Headers = Callable[[str], dict[str, str]]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from amparo.media import _synthetic as synthetic
+from amparo.media import synthetic
 
 
 def test_hma_client_flow(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -98,9 +100,13 @@ def test_every_upper_with_underscore_name_is_valid(name: str) -> None:
     assert banks.check_bank_name(name) == name
 
 
-@given(st.text(max_size=30).filter(lambda s: not s or not s[0].isupper()))
-def test_names_not_starting_upper_are_refused(name: str) -> None:
-    if name.startswith("_") and name.replace("_", "").isalnum() and name.upper() == name:
-        return  # "_" leading is allowed
-    with pytest.raises(InputError):
+@given(st.text(max_size=30))
+def test_bank_name_rule(name: str) -> None:
+    """A name is accepted exactly when it is UPPER_WITH_UNDERSCORE (HMA's rule)."""
+    valid = re.fullmatch(r"[A-Z_][A-Z0-9_]*", name) is not None
+    try:
         banks.check_bank_name(name)
+    except InputError:
+        assert not valid
+    else:
+        assert valid

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from amparo.cli import app
-from amparo.media import _synthetic as synthetic
+from amparo.media import synthetic
 
 runner = CliRunner()
 

@@ -26,7 +26,7 @@ from amparo.ledger import _store
 from amparo.ledger._checkpoint import Checkpoint
 from amparo.ledger._merkle import subtree_hash
 from amparo.ledger._note import open_note
-from amparo.media import _synthetic as synthetic
+from amparo.media import synthetic
 from amparo.runtime import Amparo
 from amparo.signals import hash_media
 from amparo.store._ledger_tables import LedgerEntryRow

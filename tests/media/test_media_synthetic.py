@@ -1,4 +1,4 @@
-"""The benign synthetic image generators (amparo.media._synthetic, used by `amparo demo`)."""
+"""The benign synthetic image generators (amparo.media.synthetic, used by `amparo demo`)."""
 
 from __future__ import annotations
 

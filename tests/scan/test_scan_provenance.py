@@ -8,7 +8,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import select
 
-from amparo.media import _synthetic as synthetic
+from amparo.media import synthetic
 from amparo.runtime import Amparo
 from amparo.scan import scan_media
 from amparo.store import ScanRow

@@ -17,7 +17,7 @@ from amparo import banks
 from amparo.banks import NewEntry
 from amparo.cli._common import out
 from amparo.config import Settings
-from amparo.media import _synthetic as synthetic
+from amparo.media import synthetic
 from amparo.provenance import Evidence, stamp
 from amparo.provenance._credentials import Credentials, make_credentials
 from amparo.runtime import Amparo

@@ -8,6 +8,9 @@ the :class:`amparo.errors.MediaError` family, each with a hint saying what to do
 Supported: JPEG, PNG, WebP, GIF (first frame), BMP, TIFF (first page). EXIF orientation is
 not applied: pixels come back as stored, which is what PDQ hashes.
 
+:mod:`amparo.media.synthetic` draws benign synthetic test images (gradients, shapes, text,
+noise) and their everyday edits, for the demo, benchmarks and tests.
+
 Don't hash here (that is :mod:`amparo.signals`) and don't read paths or URLs here: callers
 pass bytes or an open binary file.
 """
