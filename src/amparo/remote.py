@@ -2,15 +2,18 @@
 
 Only public http(s) addresses are fetched: every address the host name resolves to must be
 global (no loopback, private, link-local, multicast or reserved ranges) unless
-``unsafe_allow_private_urls`` is set. Redirects are followed by hand and each target is
-checked the same way; size and time are limited.
+``unsafe_allow_private_urls`` is set. The request then goes to the checked address itself
+(the host name travels in the Host header and as the TLS server name, which the certificate
+is verified against), so a second DNS answer cannot point it elsewhere (DNS rebinding).
+Redirects are followed by hand and each target is checked the same way; size and time are
+limited.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -46,14 +49,30 @@ def check_url(url: str, *, allow_private: bool = False) -> list[str]:
     return addresses
 
 
+def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """``url`` with its host replaced by the checked ``address``, plus the Host header and
+    TLS server name that keep the request (and certificate check) about the original host."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return target, {"Host": host_header}, extensions
+
+
 def fetch_url(url: str, settings: Settings) -> bytes:
     """The body at ``url``, at most ``settings.media.max_bytes`` long."""
     limit = settings.media.max_bytes
     with httpx.Client(timeout=settings.url_fetch_timeout, follow_redirects=False) as client:
         for _ in range(_MAX_REDIRECTS + 1):
-            check_url(url, allow_private=settings.unsafe_allow_private_urls)
+            addresses = check_url(url, allow_private=settings.unsafe_allow_private_urls)
+            target, headers, extensions = _pinned(url, addresses[0])
             try:
-                with client.stream("GET", url) as response:
+                with client.stream(
+                    "GET", target, headers=headers, extensions=extensions
+                ) as response:
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
