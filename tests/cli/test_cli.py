@@ -91,3 +91,18 @@ def test_demo_runs(tmp_path: Path) -> None:
     r = runner.invoke(app, ["demo", "--data-dir", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert "classified as expected" in r.stdout
+
+
+def test_two_gigabyte_file_is_refused_without_reading_it(env: Path) -> None:
+    big = env / "big.jpg"
+    with big.open("wb") as fh:  # sparse: costs no disk
+        fh.truncate(2 * 1024**3)
+    r = runner.invoke(app, ["hash", str(big)])
+    assert r.exit_code == 2 and "over the" in r.output and "AMPARO_MEDIA_MAX_BYTES" in r.output
+
+
+def test_unsupported_format_exit_2(env: Path) -> None:
+    pdf = env / "doc.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    r = runner.invoke(app, ["match", str(pdf)])
+    assert r.exit_code == 2 and "PDF" in r.output
