@@ -6,19 +6,15 @@ memory that follows the signal change log, and answers MD5, SHA-256 and video MD
 database itself, so for those the "index" is always present and current.
 
 Times are those of signal-change-log rows: ``built_to`` is the time of the newest change the
-PDQ index has applied. These read-only queries sit here rather than in ``banks`` because
-only these two HMA status routes need them.
+PDQ index has applied.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
+from amparo.banks import change_time, signal_count
 from amparo.runtime import Amparo
-from amparo.store import SignalChangeRow, SignalRow
 
 __all__ = ["IndexInfo", "index_info"]
 
@@ -54,36 +50,17 @@ class IndexInfo:
         }
 
 
-def _time_of(session: Session, upto_seq: int | None, signal_type: str | None = None) -> int:
-    """Unix time of the newest change with seq <= ``upto_seq`` (of one type if given)."""
-    newest = select(func.max(SignalChangeRow.seq))
-    if upto_seq is not None:
-        newest = newest.where(SignalChangeRow.seq <= upto_seq)
-    if signal_type is not None:
-        newest = newest.where(SignalChangeRow.signal_type == signal_type)
-    seq = session.scalar(newest)
-    if seq is None:
-        return 0
-    created = session.scalar(select(SignalChangeRow.created_at).where(SignalChangeRow.seq == seq))
-    return int(created.timestamp()) if created is not None else 0
-
-
-def _count(session: Session, signal_type: str) -> int:
-    query = select(func.count(SignalRow.id)).where(SignalRow.signal_type == signal_type)
-    return int(session.scalar(query) or 0)
-
-
 def index_info(amparo: Amparo, signal_types: list[str], *, newest: bool) -> dict[str, IndexInfo]:
     """Index state per signal type. ``newest`` also finds each type's newest change (slower)."""
     pdq = amparo.matcher.pdq.status()
     out: dict[str, IndexInfo] = {}
     with amparo.sessions() as session:
-        latest_any = _time_of(session, None)
+        latest_any = change_time(session, None)
         for name in signal_types:
-            db_size = _count(session, name)
-            newest_item = _time_of(session, None, name) if newest else latest_any
+            db_size = signal_count(session, name)
+            newest_item = change_time(session, None, name) if newest else latest_any
             if name == pdq.signal_type:
-                built = _time_of(session, pdq.built_to) if pdq.present else _NEVER
+                built = change_time(session, pdq.built_to) if pdq.present else _NEVER
                 out[name] = IndexInfo(pdq.present, pdq.size, built, db_size, newest_item)
             else:  # looked up in the database itself: always present and current
                 out[name] = IndexInfo(True, db_size, newest_item, db_size, newest_item)

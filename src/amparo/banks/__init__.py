@@ -23,7 +23,13 @@ from amparo.banks._exchanges import (
     update_exchange,
 )
 from amparo.banks._import import ImportResult, import_entries, parse_csv, parse_jsonl, read_entries
-from amparo.banks._lookup import entries_for_signals, find_exact, iter_signals
+from amparo.banks._lookup import (
+    change_time,
+    entries_for_signals,
+    find_exact,
+    iter_signals,
+    signal_count,
+)
 from amparo.banks._model import (
     CATEGORIES,
     DEFAULT_PDQ_THRESHOLD,
@@ -69,6 +75,7 @@ __all__ = [
     "add_entries",
     "add_entry",
     "bank_sizes",
+    "change_time",
     "check_bank_name",
     "check_category",
     "check_disable_until",
@@ -96,6 +103,7 @@ __all__ = [
     "parse_jsonl",
     "read_entries",
     "resolve_api",
+    "signal_count",
     "start_fetch",
     "update_bank",
     "update_entry",

@@ -1,17 +1,18 @@
-"""Read paths that matching needs: resolve signal ids, exact lookups, streaming for loads."""
+"""Read paths that matching and index status need: resolve signal ids, exact lookups,
+streaming for loads, counts and change times."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from amparo.banks._model import Bank, Entry
 from amparo.banks._repo import _bank, _entry
-from amparo.store import BankRow, EntryRow, SignalRow
+from amparo.store import BankRow, EntryRow, SignalChangeRow, SignalRow
 
-__all__ = ["entries_for_signals", "find_exact", "iter_signals"]
+__all__ = ["change_time", "entries_for_signals", "find_exact", "iter_signals", "signal_count"]
 
 
 def entries_for_signals(
@@ -66,3 +67,23 @@ def iter_signals(
             return
         yield [r[0] for r in rows], [r[1] for r in rows]
         after = rows[-1][0]
+
+
+def change_time(session: Session, upto_seq: int | None, signal_type: str | None = None) -> int:
+    """Unix time of the newest change with seq <= ``upto_seq`` (of one type if given)."""
+    newest = select(func.max(SignalChangeRow.seq))
+    if upto_seq is not None:
+        newest = newest.where(SignalChangeRow.seq <= upto_seq)
+    if signal_type is not None:
+        newest = newest.where(SignalChangeRow.signal_type == signal_type)
+    seq = session.scalar(newest)
+    if seq is None:
+        return 0
+    created = session.scalar(select(SignalChangeRow.created_at).where(SignalChangeRow.seq == seq))
+    return int(created.timestamp()) if created is not None else 0
+
+
+def signal_count(session: Session, signal_type: str) -> int:
+    """How many signals of a type the banks hold."""
+    query = select(func.count(SignalRow.id)).where(SignalRow.signal_type == signal_type)
+    return int(session.scalar(query) or 0)
