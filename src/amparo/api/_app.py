@@ -29,10 +29,12 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DESCRIPTION = """\
 Amparo hashes media (PDQ with its 8 rotations and flips, MD5, SHA-256), matches it against
-banks of hashes of known child sexual abuse material, and records what it found.
+banks of hashes of known child sexual abuse material, reads AI provenance (C2PA, IPTC,
+generator metadata, watermarks), and records what it found in a tamper-evident log.
 
 Every route needs an API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`) except
-`/healthz`, `/status` and `/status/live`. Roles: `admin` (everything), `curator` (banks and
+`/healthz`, `/status`, `/status/live` and the public tamper-evident log under `/ledger/`
+(salted commitments only). Roles: `admin` (everything), `curator` (banks and
 exchanges), `scanner` (hash, scan, match), `reviewer`, `auditor`.
 
 The `/h`, `/m`, `/c` and `/status` routes speak the API of Meta's Hasher-Matcher-Actioner
