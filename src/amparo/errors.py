@@ -20,6 +20,8 @@ so in exactly one place (``api/_errors.py`` and ``cli/__init__.py``).
     ├── ConflictError (409)            e.g. a duplicate bank name
     ├── AuthenticationError (401)      no key or an unknown/revoked key
     ├── PermissionDeniedError (403)    the key's role may not do this
+    ├── LedgerVerificationError (422, exit 3)  a proof, signature or the stored log failed a
+    │                                  check; the message names what and where
     └── ConfigError                    settings that cannot work (refused at start)
 """
 
@@ -38,6 +40,7 @@ __all__ = [
     "ImportRowsError",
     "InputError",
     "InvalidSignalError",
+    "LedgerVerificationError",
     "MediaError",
     "MediaTooLargeError",
     "NotFoundError",
@@ -153,6 +156,14 @@ class AuthenticationError(AmparoError):
 class PermissionDeniedError(AmparoError):
     status_code = 403
     code = "forbidden"
+
+
+class LedgerVerificationError(AmparoError):
+    """Evidence of tampering or of a broken proof. Never caught to carry on: fail closed."""
+
+    status_code = 422
+    exit_code = 3
+    code = "ledger_verification_failed"
 
 
 class ConfigError(AmparoError):

@@ -7,9 +7,9 @@ offline-verifiable proof files. :func:`check_proof`, :func:`audit_remote` and
 :func:`verify_local` check all of it and fail closed with :class:`LedgerVerificationError`.
 """
 
+from amparo.errors import LedgerVerificationError
 from amparo.ledger._audit import AuditReport, audit_remote
 from amparo.ledger._checkpoint import Checkpoint
-from amparo.ledger._errors import LedgerVerificationError
 from amparo.ledger._keys import ledger_from_settings, load_signer, write_signer
 from amparo.ledger._ledger import Disclosure, Ledger, LedgerWorker
 from amparo.ledger._merkle import ProofError, verify_consistency, verify_inclusion

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from amparo.errors import FetchError
+from amparo.errors import FetchError, LedgerVerificationError
 from amparo.ledger._checkpoint import Checkpoint
-from amparo.ledger._errors import LedgerVerificationError
 from amparo.ledger._merkle import (
     EMPTY_ROOT,
     ProofError,

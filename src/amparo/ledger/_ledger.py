@@ -14,10 +14,9 @@ import httpx
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from amparo.errors import FetchError, NotFoundError
+from amparo.errors import FetchError, LedgerVerificationError, NotFoundError
 from amparo.ledger import _store
 from amparo.ledger._checkpoint import Checkpoint
-from amparo.ledger._errors import LedgerVerificationError
 from amparo.ledger._merkle import (
     ProofError,
     consistency_proof,

@@ -14,8 +14,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from amparo.errors import LedgerVerificationError
 from amparo.ledger._checkpoint import Checkpoint
-from amparo.ledger._errors import LedgerVerificationError
 from amparo.ledger._merkle import ProofError, leaf_hash, verify_inclusion
 from amparo.ledger._note import NoteError, Verifier, open_note
 from amparo.ledger._record import commitment

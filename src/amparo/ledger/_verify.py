@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from amparo.errors import LedgerVerificationError
 from amparo.ledger._checkpoint import Checkpoint
-from amparo.ledger._errors import LedgerVerificationError
 from amparo.ledger._merkle import EMPTY_ROOT, leaf_hash, subtree_hash
 from amparo.ledger._note import NoteError, Verifier, open_note
 from amparo.ledger._record import commitment

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from amparo.errors import ConfigError, FetchError
-from amparo.ledger._errors import LedgerVerificationError
+from amparo.errors import ConfigError, FetchError, LedgerVerificationError
 from amparo.ledger._note import (
     ALG_COSIGNATURE_V1,
     NoteError,
