@@ -22,11 +22,11 @@ from fastapi.routing import APIRoute
 
 from amparo.api._auth import require_role
 from amparo.auth import Principal
-from amparo.errors import AmparoError, InvalidSignalError
+from amparo.banks import check_note as banks_check_note
+from amparo.errors import AmparoError, InputError, InvalidSignalError
 from amparo.signals import SIGNAL_TYPES, normalize_signal
 
 __all__ = [
-    "MAX_NOTE",
     "Curator",
     "HmaError",
     "HmaRoute",
@@ -44,8 +44,6 @@ __all__ = [
 Curator = Annotated[Principal, Depends(require_role("curator"))]
 Reader = Annotated[Principal, Depends(require_role("curator", "scanner", "reviewer", "auditor"))]
 Scanner = Annotated[Principal, Depends(require_role("scanner"))]
-
-MAX_NOTE = 255
 
 
 class HmaError(AmparoError):
@@ -160,9 +158,10 @@ def check_note(note: object) -> str | None:
         return None
     if not isinstance(note, str):
         raise HmaError(400, "note should be a string")
-    if len(note) > MAX_NOTE:
-        raise HmaError(400, f"note must be at most {MAX_NOTE} characters")
-    return note
+    try:
+        return banks_check_note(note)  # the length rule lives with the banks
+    except InputError as exc:
+        raise HmaError(400, exc.message, hint=exc.hint) from None
 
 
 def parse_banks(banks: str | None) -> set[str] | None:

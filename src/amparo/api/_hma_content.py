@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,15 +32,14 @@ from amparo.api._hma_common import (
     read_json,
 )
 from amparo.api._hma_media import UPLOAD_BODY, Hashed, hash_upload, hash_url, read_form
-from amparo.banks import Bank, Entry, NewEntry
-from amparo.errors import NotFoundError
+from amparo.banks import Bank, Entry, NewEntry, check_disable_until
+from amparo.errors import InputError, NotFoundError
 from amparo.runtime import Amparo
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/c/bank", tags=["HMA: curation"], route_class=HmaRoute)
 
-_FIVE_YEARS = 5 * 365 * 24 * 3600
 _DIGITS = re.compile(r"[0-9]{1,18}")
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 
@@ -265,15 +263,10 @@ def _disable_until(value: object) -> int:
         number = int(value)
     if number is None:
         raise HmaError(400, f"Invalid int: '{value}'", hint="0 disables, 1 enables")
-    if number < 0:
-        raise HmaError(400, "disable_until_ts must be a non-negative integer")
-    if number > time.time() + _FIVE_YEARS:
-        raise HmaError(
-            400,
-            "disable_until_ts must be less than 5 years in the future",
-            hint="use 0 to disable for good",
-        )
-    return number
+    try:
+        return check_disable_until(number)  # the range rule lives with the banks
+    except InputError as exc:
+        raise HmaError(400, exc.message, hint=exc.hint) from None
 
 
 def _update(

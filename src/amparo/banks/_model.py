@@ -84,7 +84,8 @@ def check_note(note: str | None) -> str | None:
         return None
     if not isinstance(note, str) or len(note) > MAX_NOTE:
         raise InputError(
-            f"note too long ({len(note)} characters)", hint=f"keep notes to {MAX_NOTE} characters"
+            f"note must be at most {MAX_NOTE} characters",
+            hint=f"this one has {len(note)}; shorten it",
         )
     return note
 

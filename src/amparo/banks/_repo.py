@@ -358,10 +358,13 @@ def check_disable_until(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InputError("disable_until_ts must be an integer", hint="0 disables, 1 enables")
     if value < 0:
-        raise InputError("disable_until_ts must not be negative", hint="0 disables, 1 enables")
+        raise InputError(
+            "disable_until_ts must be a non-negative integer", hint="0 disables, 1 enables"
+        )
     if value > time.time() + _MAX_DISABLE_SECONDS:
         raise InputError(
-            "disable_until_ts is more than 5 years ahead", hint="use 0 to disable for good"
+            "disable_until_ts must be less than 5 years in the future",
+            hint="use 0 to disable for good",
         )
     return value
 
