@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from amparo.media import synthetic
 from amparo.provenance._credentials import Credentials as Credentials
 from amparo.provenance._credentials import make_credentials as make_credentials
 
@@ -27,18 +28,8 @@ from amparo.provenance._credentials import make_credentials as make_credentials
 
 
 def photo_like(width: int = 384, height: int = 320, seed: int = 0) -> NDArray[np.uint8]:
-    """A camera-like benign scene: sky gradient, ground, a few soft shapes, sensor noise."""
-    rng = np.random.default_rng(seed)
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    sky = np.stack([90 + 80 * ys / height, 140 + 60 * ys / height, 230 - 40 * ys / height], -1)
-    ground = np.stack([70 + 40 * xs / width, 120 + 30 * ys / height, 60 + 0 * xs], -1)
-    image = np.where((ys > height * 0.6)[..., None], ground, sky)
-    for _ in range(5):
-        cx, cy, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(15, 60)
-        mask = ((xs - cx) ** 2 + (ys - cy) ** 2) < r**2
-        image[mask] = rng.uniform(30, 220, 3)
-    image += rng.normal(0, 6, image.shape)
-    return np.asarray(image.clip(0, 255).astype(np.uint8))
+    """A camera-like benign scene (``amparo.media.synthetic``) as an RGB array."""
+    return np.asarray(synthetic.photo_like(width, height, seed=seed))
 
 
 def encode(pixels: NDArray[np.uint8], fmt: str, **params: object) -> bytes:
