@@ -12,13 +12,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from amparo import provenance
+from amparo.banks._repo import SIGNALS_CHANGED
 from amparo.config import Settings
 from amparo.scan._match import Matcher
 from amparo.store import create_engine_for, migrate
 
 __all__ = ["Amparo"]
-
-SIGNALS_CHANGED = "amparo.signals_changed"
 
 
 class Amparo:

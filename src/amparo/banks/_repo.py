@@ -45,6 +45,9 @@ __all__ = [
     "update_entry",
 ]
 
+# Set in a session whose transaction changed signals: amparo.runtime then refreshes this
+# process's index right after the commit.
+SIGNALS_CHANGED = "amparo.signals_changed"
 _MAX_DISABLE_SECONDS = 5 * 365 * 24 * 3600
 
 
@@ -201,7 +204,7 @@ def delete_bank(session: Session, name: str) -> bool:
             ["op", "signal_id", "signal_type", "created_at"], removals
         )
     )
-    session.info["amparo.signals_changed"] = True  # as _log_changes: refresh after commit
+    session.info[SIGNALS_CHANGED] = True  # as _log_changes: refresh after commit
     count = session.scalar(select(func.count(EntryRow.id)).where(EntryRow.bank_id == row.id))
     ledger.record(session, "bank.delete", {"id": row.id, "name": name, "entries": count or 0})
     session.execute(delete(EntryRow).where(EntryRow.bank_id == row.id))
@@ -213,7 +216,7 @@ def delete_bank(session: Session, name: str) -> bool:
 def _log_changes(session: Session, op: str, signals: Sequence[tuple[int, str, str | None]]) -> None:
     if signals:
         # Tells amparo.runtime to refresh this process's index right after commit.
-        session.info["amparo.signals_changed"] = True
+        session.info[SIGNALS_CHANGED] = True
         now = utcnow()
         session.execute(
             insert(SignalChangeRow),
