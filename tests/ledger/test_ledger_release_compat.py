@@ -53,7 +53,7 @@ def test_tampering_with_the_old_ledger_is_still_found(old_database: Path) -> Non
     db.close()
     result = CliRunner().invoke(app, ["ledger", "verify", "--vkey", VKEY])
     assert result.exit_code == 3, result.output
-    assert "was changed after it was logged" in result.output
+    assert "entry 2 at index 1 (bank.create)" in result.output
 
 
 def test_new_entries_extend_the_old_log(old_database: Path) -> None:
