@@ -7,6 +7,7 @@ Never read at import time: build a :class:`Settings` and pass it down
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -23,16 +24,23 @@ log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 
 
-class MediaLimits(BaseSettings):
-    """Limits applied before and while decoding media (decompression-bomb guards)."""
+@dataclass(frozen=True)
+class MediaLimits:
+    """Limits applied before and while decoding media (decompression-bomb guards).
 
-    model_config = SettingsConfigDict(env_prefix="AMPARO_MEDIA_", extra="ignore")
+    A plain value: :class:`Settings` builds it from ``AMPARO_MEDIA_*``; the media package
+    takes it as it is and never reads the environment.
+    """
 
-    max_bytes: int = Field(100 * MIB, gt=0, description="Largest accepted file, in bytes.")
-    max_pixels: int = Field(
-        200_000_000, gt=0, description="Largest accepted image, in decoded pixels (w*h)."
-    )
-    max_side: int = Field(30_000, gt=0, description="Largest accepted width or height.")
+    max_bytes: int = 100 * MIB
+    max_pixels: int = 200_000_000
+    max_side: int = 30_000
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_pixels", "max_side"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"MediaLimits.{name} must be a positive integer, not {value!r}")
 
 
 class Settings(BaseSettings):
@@ -55,7 +63,15 @@ class Settings(BaseSettings):
         description="Key that encrypts stored exchange credentials (a Fernet key). "
         "In dev a key is generated into the data directory when missing.",
     )
-    media: MediaLimits = Field(default_factory=MediaLimits)
+    media_max_bytes: int = Field(
+        MediaLimits.max_bytes, gt=0, description="Largest accepted file, in bytes."
+    )
+    media_max_pixels: int = Field(
+        MediaLimits.max_pixels, gt=0, description="Largest accepted image, in decoded pixels."
+    )
+    media_max_side: int = Field(
+        MediaLimits.max_side, gt=0, description="Largest accepted width or height, in pixels."
+    )
     pdq_quality_threshold: int = Field(
         50, ge=0, le=100, description="PDQ hashes below this quality are not matched by default."
     )
@@ -115,6 +131,11 @@ class Settings(BaseSettings):
     provenance_signing_key: Path | None = Field(
         None, description="PEM private key of provenance_signing_cert."
     )
+
+    @property
+    def media(self) -> MediaLimits:
+        """The media limits as the plain value the media package takes."""
+        return MediaLimits(self.media_max_bytes, self.media_max_pixels, self.media_max_side)
 
     @property
     def resolved_database_url(self) -> str:
