@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from amparo.errors import InputError
+from amparo.matching import is_enabled
 
 __all__ = [
     "CATEGORIES",
@@ -21,7 +21,6 @@ __all__ = [
     "check_category",
     "check_note",
     "check_tags",
-    "is_enabled",
 ]
 
 DEFAULT_PDQ_THRESHOLD = 31
@@ -90,15 +89,6 @@ def check_note(note: str | None) -> str | None:
     return note
 
 
-def is_enabled(disable_until_ts: int, now: float | None = None) -> bool:
-    """HMA semantics: 1 enabled, 0 disabled, any other value disabled until that Unix time."""
-    if disable_until_ts == 1:
-        return True
-    if disable_until_ts == 0:
-        return False
-    return disable_until_ts <= (time.time() if now is None else now)
-
-
 @dataclass(frozen=True)
 class Bank:
     id: int
@@ -128,7 +118,8 @@ class Bank:
 
 @dataclass(frozen=True)
 class NewEntry:
-    """An entry to add: validated signals plus descriptive fields."""
+    """An entry to add: validated signals (``{type: normalised value}``) with the quality of
+    those that have one, plus descriptive fields."""
 
     signals: Mapping[str, str]
     source: str = "local"
@@ -138,7 +129,7 @@ class NewEntry:
     note: str | None = None
     metadata: Mapping[str, Any] | None = None
     original_media_uri: str | None = None
-    pdq_quality: int | None = None
+    qualities: Mapping[str, int] = field(default_factory=dict)
     enabled: bool = True
 
 

@@ -18,11 +18,9 @@ from amparo.banks import NewEntry
 from amparo.cli._common import out
 from amparo.config import Settings
 from amparo.media import synthetic
-from amparo.provenance import Evidence, stamp
-from amparo.provenance._credentials import Credentials, make_credentials
-from amparo.runtime import Amparo
-from amparo.scan import scan_media
-from amparo.signals import hash_media
+from amparo.provenance import Credentials, Evidence, make_credentials, stamp
+from amparo.runtime import Runtime
+from amparo.usecases import ScanResult, scan_media
 
 __all__ = ["demo_command"]
 
@@ -70,7 +68,7 @@ def demo_command(
         anchor = root / "demo-provider-root.pem"
         anchor.write_bytes(credentials.root_pem)
         settings = Settings(data_dir=root, database_url=None, provenance_trust_anchors=[anchor])
-        amparo = Amparo.open(settings)
+        amparo = Runtime.open(settings)
         try:
             _run(amparo, root)
             _run_provenance(amparo, root / "ai", credentials)
@@ -79,7 +77,7 @@ def demo_command(
     out.print(f"\ndemo finished in {time.perf_counter() - started:.1f} s")
 
 
-def _run(amparo: Amparo, root: Path) -> None:
+def _run(amparo: Runtime, root: Path) -> None:
     images = root / "images"
     images.mkdir(exist_ok=True)
     out.rule("[bold]Amparo demo[/]: benign synthetic images only")
@@ -92,7 +90,7 @@ def _run(amparo: Amparo, root: Path) -> None:
     for kind, seed in KNOWN:
         image = synthetic.make(kind, 1024, 768, seed=seed)
         data = synthetic.encode(image, "JPEG", quality=92)
-        signals = hash_media(data, amparo.settings.media)
+        signals = amparo.hasher.hash(data)
         assert signals.pdq is not None
         with amparo.session() as s:
             entry = banks.add_entry(
@@ -104,7 +102,7 @@ def _run(amparo: Amparo, root: Path) -> None:
                     source_id=f"{kind}-{seed}",
                     category="B2",
                     tags=("demo",),
-                    pdq_quality=signals.pdq.quality,
+                    qualities={"pdq": signals.pdq.quality},
                 ),
             )
         known_ids[f"{kind}-{seed}"] = entry.id
@@ -126,9 +124,7 @@ def _run(amparo: Amparo, root: Path) -> None:
     right = 0
     files = sorted(p for p in images.iterdir() if not p.name.startswith("known-"))
     for path in files:
-        result = scan_media(
-            amparo, path.read_bytes(), filename=path.name, source="demo", dihedral=True
-        )
+        result = _scan(amparo, path.read_bytes(), path.name, dihedral=True)
         _, image_kind, image_seed, *edit = path.stem.split("-")
         expected = path.name.startswith("variant-")
         best = result.matches[0] if result.matches else None
@@ -151,13 +147,19 @@ def _run(amparo: Amparo, root: Path) -> None:
     )
 
 
+def _scan(amparo: Runtime, data: bytes, name: str, *, dihedral: bool = False) -> ScanResult:
+    outcome = scan_media(amparo, data, filename=name, source="demo", dihedral=dihedral)
+    outcome.committed.result()
+    return outcome.result
+
+
 def _via(signal_type: str, variant: str | None) -> str:
     if signal_type != "pdq":
         return signal_type
     return "pdq" if variant in (None, "original") else f"pdq {variant}"
 
 
-def _run_provenance(amparo: Amparo, folder: Path, credentials: Credentials) -> None:
+def _run_provenance(amparo: Runtime, folder: Path, credentials: Credentials) -> None:
     """Files that say (or show) they are AI-made, and controls that say nothing."""
     folder.mkdir(exist_ok=True)
     base = synthetic.make("photo_like", 640, 480, seed=42)
@@ -191,7 +193,7 @@ def _run_provenance(amparo: Amparo, folder: Path, credentials: Credentials) -> N
     right = 0
     for name, (data, expected) in files.items():
         (folder / name).write_bytes(data)
-        result = scan_media(amparo, data, filename=name, source="demo")
+        result = _scan(amparo, data, name)
         report = result.provenance
         verdict = report.verdict if report else "?"
         right += verdict == expected

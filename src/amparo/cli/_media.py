@@ -12,8 +12,8 @@ from rich.table import Table
 from amparo.cli._common import err, out, read_file, runtime
 from amparo.config import load_settings
 from amparo.errors import AmparoError
-from amparo.scan import scan_media
-from amparo.signals import hash_media
+from amparo.signals import Hasher
+from amparo.usecases import scan_media
 
 __all__ = ["hash_command", "match_command"]
 
@@ -33,13 +33,12 @@ def _report_error(path: Path, exc: AmparoError, as_json: bool) -> None:
 def hash_command(files: Files, as_json: JsonOpt = False, dihedral: Dihedral = False) -> None:
     """Print the PDQ (with quality), MD5 and SHA-256 of each file."""
     settings = load_settings()
+    hasher = Hasher(settings.media, settings.pdq_quality_threshold)
     failed = False
     table = Table("path", "pdq", "quality", "md5", "sha256")
     for path in files:
         try:
-            signals = hash_media(
-                read_file(path, settings.media.max_bytes), settings.media, dihedral=dihedral
-            )
+            signals = hasher.hash_file(path, dihedral=dihedral)
         except AmparoError as exc:
             failed = True
             _report_error(path, exc, as_json)
@@ -92,7 +91,7 @@ def match_command(
     table = Table("path", "matched", "bank", "entry", "type", "distance", "category", "provenance")
     for path in files:
         try:
-            result = scan_media(
+            outcome = scan_media(
                 amparo,
                 read_file(path, amparo.settings.media.max_bytes),
                 filename=str(path),
@@ -101,6 +100,8 @@ def match_command(
                 include_low_quality=include_low_quality,
                 with_provenance=provenance,
             )
+            outcome.committed.result()
+            result = outcome.result
         except AmparoError as exc:
             failed = True
             _report_error(path, exc, as_json)

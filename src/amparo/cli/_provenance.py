@@ -16,7 +16,8 @@ import typer
 from amparo.cli._common import err, out, read_file
 from amparo.config import load_settings
 from amparo.errors import AmparoError, InputError
-from amparo.provenance import ProvenanceOptions, analyze, options_from_settings, stamp
+from amparo.provenance import ProvenanceOptions, analyze, stamp
+from amparo.runtime import provenance_options
 
 __all__ = ["provenance_command", "stamp_command"]
 
@@ -42,7 +43,7 @@ def provenance_command(
     Verdicts: declared_ai, likely_ai, stripped, no_ai_signal (never "not AI").
     """
     settings = load_settings()
-    options = options_from_settings(settings)
+    options = provenance_options(settings)
     extra = tuple(read_file(path, 1_048_576) for path in trust_anchor or [])
     options = ProvenanceOptions(
         trust_anchors=options.trust_anchors + extra, classifiers=options.classifiers

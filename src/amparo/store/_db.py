@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
-__all__ = ["create_engine_for", "migrate"]
+__all__ = ["create_engine_for", "migrate", "ping"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -42,3 +42,9 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def ping(engine: Engine) -> None:
+    """One round trip to the database; raises what the driver raises when it is down."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")

@@ -1,0 +1,20 @@
+"""The routes of Meta's Hasher-Matcher-Actioner (HMA) API, served by Amparo.
+
+An HMA client switches to Amparo by changing its base URL and adding an API key header
+(``Authorization: Bearer KEY`` or ``X-API-Key: KEY``). ``/h`` and ``/m`` need role
+``scanner``; ``/c`` needs ``curator`` to change and any role to read. The behaviour follows
+``standards/hma-api.md``; the README lists where Amparo differs on purpose. ``/status`` and
+``/status/live`` live with the operations routes.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from amparo.api.hma import _banks, _content, _hashing, _matching
+
+__all__ = ["router"]
+
+router = APIRouter()
+for _module in (_hashing, _matching, _banks, _content):
+    router.include_router(_module.router)
