@@ -30,8 +30,13 @@ def _lines(text: str) -> Iterator[str]:
 def _import(amparo: Amparo, text: str, fmt: str = "csv", skip: bool = False) -> banks.ImportResult:
     with amparo.session() as s:
         banks.create_bank(s, "IMP") if "IMP" not in {b.name for b in banks.list_banks(s)} else None
-    with amparo.session() as s:
-        return banks.import_entries(s, "IMP", lambda: _lines(text), fmt, skip_bad_rows=skip)  # type: ignore[arg-type]
+    return banks.import_entries(
+        amparo.session,
+        "IMP",
+        lambda: _lines(text),
+        fmt,
+        skip_bad_rows=skip,  # type: ignore[arg-type]
+    )
 
 
 def test_bad_rows_are_reported_by_row_number_and_nothing_imported(amparo: Amparo) -> None:
@@ -92,8 +97,7 @@ def test_file_import_via_path(amparo: Amparo, tmp_path: Path) -> None:
         with path.open() as fh:
             yield from fh
 
-    with amparo.session() as s:
-        result = banks.import_entries(s, "FILE", open_lines, "csv")
+    result = banks.import_entries(amparo.session, "FILE", open_lines, "csv")
     assert result.imported == 1
 
 

@@ -136,7 +136,7 @@ async def _scan_one(
     options: _ScanOptions,
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    outcome = await run_in_threadpool(
+    result = await run_in_threadpool(
         scan_media,
         amparo,
         data,
@@ -147,8 +147,6 @@ async def _scan_one(
         with_provenance=options.provenance,
         principal=principal,
     )
-    await asyncio.wrap_future(outcome.committed)  # answered only once durable
-    result = outcome.result
     metrics = request.app.state.metrics
     metrics.count("scan", result.matches)
     metrics.latency.labels("scan").observe(time.perf_counter() - started)

@@ -106,6 +106,7 @@ def create_key(uow: UnitOfWork, *, name: str, role: str) -> tuple[Principal, str
 
 
 def list_keys(session: Session) -> list[Principal]:
+    """Every key, by id (never their secrets)."""
     return [_principal(r) for r in _repo.key_rows(session)]
 
 
@@ -115,6 +116,7 @@ def key_records(session: Session, ids: Iterable[int] | None = None) -> list[KeyR
 
 
 def revoke_key(uow: UnitOfWork, key_id: int) -> Principal:
+    """Revoke a key (idempotent); requests with it fail from the next catalog sync."""
     row = _repo.key_row(uow, key_id) if 0 < key_id < 2**63 else None
     if row is None:
         raise NotFoundError(f"no key with id {key_id}", hint="list keys with: amparo keys list")

@@ -47,7 +47,6 @@ from amparo.banks._model import (
 )
 from amparo.banks._repo import (
     CatalogSignal,
-    bank_row,
     catalog_banks,
     catalog_entries,
     catalog_signals,
@@ -103,7 +102,6 @@ __all__ = [
     "add_entries",
     "add_entry",
     "apply_batch",
-    "bank_row",
     "bank_sizes",
     "catalog_banks",
     "catalog_entries",

@@ -174,6 +174,7 @@ def parse_jsonl(lines: Iterable[str]) -> Iterator[Row]:
 
 
 def read_entries(open_lines: Callable[[], Iterable[str]], fmt: Format) -> Iterator[Row]:
+    """(row number, entry or reason) for every row of a CSV or JSON Lines file."""
     lines = open_lines()
     return parse_csv(lines) if fmt == "csv" else parse_jsonl(lines)
 

@@ -43,6 +43,7 @@ def check_bank_name(name: str) -> str:
 
 
 def check_category(category: str | None) -> str | None:
+    """The category in canonical form (upper case) or None; :class:`InputError` if unknown."""
     if category is None or category == "":
         return None
     value = category.strip().upper()
@@ -57,6 +58,7 @@ def check_category(category: str | None) -> str | None:
 
 
 def check_tags(tags: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Tags lower-cased, checked and de-duplicated; a string is split on ``|``, ``;`` or ``,``."""
     if tags is None:
         return ()
     items = re.split(r"[|;,]", tags) if isinstance(tags, str) else list(tags)
@@ -79,6 +81,7 @@ def check_tags(tags: Iterable[str] | str | None) -> tuple[str, ...]:
 
 
 def check_note(note: str | None) -> str | None:
+    """The note, or None for none; :class:`InputError` over 255 characters."""
     if note is None or note == "":
         return None
     if not isinstance(note, str) or len(note) > MAX_NOTE:

@@ -330,6 +330,7 @@ def stale_entries(
 
 
 def source_entry_count(session: Session, bank_id: int, source: str) -> int:
+    """How many entries of ``source`` the bank holds."""
     return int(
         session.scalar(
             select(func.count(EntryRow.id)).where(
@@ -417,6 +418,7 @@ def catalog_entries(session: Session, entry_ids: Sequence[int]) -> list[EntryInf
 
 
 def catalog_banks(session: Session) -> list[BankInfo]:
+    """Every bank as lookups see it."""
     return [
         BankInfo(r.id, r.name, r.pdq_threshold, r.matching_enabled_ratio)
         for r in session.scalars(select(BankRow))
@@ -424,6 +426,7 @@ def catalog_banks(session: Session) -> list[BankInfo]:
 
 
 def newest_change(session: Session) -> int:
+    """The newest sequence number of the change feed (0 when empty)."""
     return int(session.scalar(select(func.max(ChangeRow.seq))) or 0)
 
 

@@ -98,6 +98,7 @@ def create_bank(
     pdq_threshold: int = DEFAULT_PDQ_THRESHOLD,
     matching_enabled_ratio: float = 1.0,
 ) -> Bank:
+    """Create a bank (:class:`ConflictError` if the name is taken)."""
     check_bank_name(name)
     threshold, ratio = _check_threshold(pdq_threshold), _check_ratio(matching_enabled_ratio)
     if _repo.bank_exists(uow, name):
@@ -114,6 +115,7 @@ def create_bank(
 
 
 def list_banks(session: Session) -> list[Bank]:
+    """Every bank, by name."""
     return _repo.list_banks(session)
 
 
@@ -123,6 +125,7 @@ def bank_sizes(session: Session) -> dict[str, int]:
 
 
 def get_bank(session: Session, name: str) -> Bank:
+    """The bank called ``name``, or :class:`NotFoundError`."""
     return _repo.to_bank(_repo.bank_row(session, name))
 
 
@@ -135,6 +138,7 @@ def update_bank(
     pdq_threshold: int | None = None,
     matching_enabled_ratio: float | None = None,
 ) -> Bank:
+    """Rename a bank or change its description, threshold or enabled ratio."""
     row = _repo.bank_row(uow, name, for_update=True)
     if new_name is not None and new_name != name:
         check_bank_name(new_name)
@@ -230,6 +234,7 @@ def _found(session: Session, bank_name: str, entry_id: int) -> tuple[Bank, Any]:
 
 
 def get_entry(session: Session, bank_name: str, entry_id: int) -> Entry:
+    """Entry ``entry_id`` of the bank, or :class:`NotFoundError` (also for ids out of range)."""
     bank, row = _found(session, bank_name, entry_id)
     return _repo.to_entry(row, bank.name)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -11,7 +11,9 @@ from typer.core import TyperGroup
 
 from amparo.config import load_settings
 from amparo.errors import AmparoError, InputError, MediaTooLargeError
-from amparo.runtime import Runtime
+
+if TYPE_CHECKING:  # only for the annotation: importing the runtime costs a second at start-up
+    from amparo.runtime import Runtime
 
 __all__ = ["AmparoGroup", "err", "out", "read_file", "runtime"]
 
@@ -36,6 +38,8 @@ def runtime(ctx: typer.Context) -> Runtime:
     obj = root.obj if isinstance(root.obj, dict) else {}
     root.obj = obj
     if "amparo" not in obj:
+        from amparo.runtime import Runtime
+
         obj["amparo"] = Runtime.open(load_settings())
         root.call_on_close(obj["amparo"].close)
     amparo: Runtime = obj["amparo"]

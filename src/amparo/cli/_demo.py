@@ -20,9 +20,9 @@ from amparo.config import Settings
 from amparo.media import synthetic
 from amparo.provenance import Credentials, Evidence, make_credentials, stamp
 from amparo.runtime import Runtime
-from amparo.usecases import ScanResult, scan_media
+from amparo.usecases import scan_media
 
-__all__ = ["demo_command"]
+__all__ = ["app"]
 
 BANK = "DEMO_KNOWN"
 # (kind, seed) of the images that play "known material" (benign drawings), and of unrelated
@@ -124,7 +124,9 @@ def _run(amparo: Runtime, root: Path) -> None:
     right = 0
     files = sorted(p for p in images.iterdir() if not p.name.startswith("known-"))
     for path in files:
-        result = _scan(amparo, path.read_bytes(), path.name, dihedral=True)
+        result = scan_media(
+            amparo, path.read_bytes(), filename=path.name, source="demo", dihedral=True
+        )
         _, image_kind, image_seed, *edit = path.stem.split("-")
         expected = path.name.startswith("variant-")
         best = result.matches[0] if result.matches else None
@@ -145,12 +147,6 @@ def _run(amparo: Runtime, root: Path) -> None:
         f"\n{right}/{len(files)} files classified as expected. PDQ distance <= 31 (of 256 bits) "
         "is a match; rotated and flipped copies are found through the 8 dihedral PDQ variants."
     )
-
-
-def _scan(amparo: Runtime, data: bytes, name: str, *, dihedral: bool = False) -> ScanResult:
-    outcome = scan_media(amparo, data, filename=name, source="demo", dihedral=dihedral)
-    outcome.committed.result()
-    return outcome.result
 
 
 def _via(signal_type: str, variant: str | None) -> str:
@@ -193,7 +189,7 @@ def _run_provenance(amparo: Runtime, folder: Path, credentials: Credentials) -> 
     right = 0
     for name, (data, expected) in files.items():
         (folder / name).write_bytes(data)
-        result = _scan(amparo, data, name)
+        result = scan_media(amparo, data, filename=name, source="demo")
         report = result.provenance
         verdict = report.verdict if report else "?"
         right += verdict == expected
@@ -218,3 +214,7 @@ def _evidence_line(evidence: Evidence) -> str:
     if evidence.generator:
         parts.append(evidence.generator)
     return " ".join(parts)
+
+
+app = typer.Typer()
+app.command("demo")(demo_command)

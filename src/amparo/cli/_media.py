@@ -13,9 +13,8 @@ from amparo.cli._common import err, out, read_file, runtime
 from amparo.config import load_settings
 from amparo.errors import AmparoError
 from amparo.signals import Hasher
-from amparo.usecases import scan_media
 
-__all__ = ["hash_command", "match_command"]
+__all__ = ["hash_app", "match_app", "scan_app"]
 
 Files = Annotated[list[Path], typer.Argument(help="Image files to read.", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per input line.")]
@@ -86,12 +85,14 @@ def match_command(
 
     Exit 1 if anything matched a bank (an AI-provenance verdict alone does not change the
     exit code; see the 'provenance' column or field)."""
+    from amparo.usecases import scan_media  # the database stack: only for this command
+
     amparo = runtime(ctx)
     any_match = failed = False
     table = Table("path", "matched", "bank", "entry", "type", "distance", "category", "provenance")
     for path in files:
         try:
-            outcome = scan_media(
+            result = scan_media(
                 amparo,
                 read_file(path, amparo.settings.media.max_bytes),
                 filename=str(path),
@@ -100,8 +101,6 @@ def match_command(
                 include_low_quality=include_low_quality,
                 with_provenance=provenance,
             )
-            outcome.committed.result()
-            result = outcome.result
         except AmparoError as exc:
             failed = True
             _report_error(path, exc, as_json)
@@ -141,3 +140,13 @@ def match_command(
         raise typer.Exit(2)
     if any_match:
         raise typer.Exit(1)
+
+
+hash_app = typer.Typer()
+hash_app.command("hash")(hash_command)
+match_app = typer.Typer()
+match_app.command("match")(match_command)
+scan_app = typer.Typer()
+scan_app.command("scan", help="The same as 'amparo match': hash, match, read provenance.")(
+    match_command
+)

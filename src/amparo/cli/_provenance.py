@@ -19,7 +19,7 @@ from amparo.errors import AmparoError, InputError
 from amparo.provenance import ProvenanceOptions, analyze, stamp
 from amparo.runtime import provenance_options
 
-__all__ = ["provenance_command", "stamp_command"]
+__all__ = ["provenance_app", "stamp_app"]
 
 _COLOURS = {"declared_ai": "bold red", "likely_ai": "yellow", "stripped": "magenta"}
 
@@ -107,3 +107,9 @@ def stamp_command(
     except OSError as exc:
         raise InputError(f"cannot write {target}: {exc.strerror}", hint="check the path") from exc
     out.print(f"stamped {source} -> {target} as made by {generator}", highlight=False, markup=False)
+
+
+provenance_app = typer.Typer()
+provenance_app.command("provenance")(provenance_command)
+stamp_app = typer.Typer()
+stamp_app.command("stamp")(stamp_command)

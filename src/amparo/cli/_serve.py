@@ -10,7 +10,7 @@ import uvicorn
 from amparo.api import create_app
 from amparo.config import load_settings
 
-__all__ = ["serve_command"]
+__all__ = ["app"]
 
 
 def serve_command(
@@ -21,3 +21,7 @@ def serve_command(
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
     app = create_app(load_settings())
     uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+app = typer.Typer()
+app.command("serve")(serve_command)

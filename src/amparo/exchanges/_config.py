@@ -210,11 +210,13 @@ def create_exchange(
 
 
 def get_exchange(session: Session, name: str) -> Exchange:
+    """Exchange ``name`` with its fetch status, or :class:`NotFoundError`."""
     row = exchange_row(session, name)
     return _view(row, bank_name(session, row.bank_id), _entry_count(session, row))
 
 
 def list_exchanges(session: Session) -> list[Exchange]:
+    """Every exchange with its fetch status, by name."""
     return [_view(row, bank, _entry_count(session, row)) for row, bank in exchange_rows(session)]
 
 

@@ -48,8 +48,14 @@ def canonical_record(event: Event, when: datetime) -> bytes:
             hint="use names like 'scan.match' or 'bank.update'",
         )
     stamp = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    body = {"v": 2, "kind": kind, "schema": event.version, "time": stamp, "data": event.record()}
     try:
+        body = {
+            "v": 2,
+            "kind": kind,
+            "schema": event.version,
+            "time": stamp,
+            "data": event.record(),
+        }
         text = json.dumps(
             body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )

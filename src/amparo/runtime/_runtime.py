@@ -155,8 +155,13 @@ class Runtime:
     def _announce(self, events: Sequence[Event]) -> None:
         if not events:
             return
-        if any(e.changes_catalog for e in events) and self.follower.loaded:
-            self.follower.sync()  # this process reads its own writes at once
+        if any(e.changes_catalog for e in events):
+            # This process reads its own writes at once (keys and banks even while the
+            # indexes are still loading).
+            if self.follower.loaded:
+                self.follower.sync()
+            elif self._started:
+                self.follower.load_keys()
         for listener in self._listeners:
             try:
                 listener(events)

@@ -18,6 +18,7 @@ __all__ = ["ScanRecord", "new_scan_id"]
 
 
 def new_scan_id() -> str:
+    """A new scan id: a random UUID."""
     return str(uuid.uuid4())
 
 

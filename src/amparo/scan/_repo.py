@@ -14,5 +14,6 @@ __all__ = ["insert_scans"]
 
 
 def insert_scans(session: Session, records: Sequence[ScanRecord]) -> None:
+    """Insert scan records in one statement."""
     if records:
         session.execute(insert(ScanRow), [r.row() for r in records])

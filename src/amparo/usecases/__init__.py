@@ -7,7 +7,6 @@ work (or one scan record) per call. Adapters parse input, call one use case and 
 from amparo.usecases._entries import MEDIA_SIGNALS, LowQualityError, add_media_entry, media_signals
 from amparo.usecases._scan import (
     HashMatches,
-    ScanOutcome,
     ScanResult,
     match_hashes,
     queries_for,
@@ -20,7 +19,6 @@ __all__ = [
     "HashMatches",
     "LowQualityError",
     "ScanContext",
-    "ScanOutcome",
     "ScanResult",
     "ScanSink",
     "Transactional",

@@ -15,7 +15,7 @@ from amparo.scan import ScanRecord, new_scan_id
 from amparo.signals import SIGNAL_TYPES, Signals
 from amparo.usecases.base import ScanContext
 
-__all__ = ["HashMatches", "ScanOutcome", "ScanResult", "match_hashes", "queries_for", "scan_media"]
+__all__ = ["HashMatches", "ScanResult", "match_hashes", "queries_for", "scan_media"]
 
 _PDQ = SIGNAL_TYPES["pdq"].name
 _VIDEO_MD5 = SIGNAL_TYPES["video_md5"].name
@@ -39,14 +39,6 @@ class ScanResult:
             "matches": [m.to_dict() for m in self.matches],
             "provenance": self.provenance.to_dict() if self.provenance else None,
         }
-
-
-@dataclass(frozen=True)
-class ScanOutcome:
-    """A scan's result and the future of its record's commit: answer only once it is done."""
-
-    result: ScanResult
-    committed: Future[None]
 
 
 def queries_for(signals: Signals, *, dihedral: bool, include_low_quality: bool) -> list[Query]:
@@ -79,11 +71,12 @@ def scan_media(
     include_low_quality: bool = False,
     with_provenance: bool = True,
     principal: Principal | None = None,
-) -> ScanOutcome:
+) -> ScanResult:
     """Hash ``data``, match it against every bank, read its AI provenance, record the scan.
 
-    The record (and, for a match or an AI signal, its ledger events) is committed by the
-    runtime's scan writer; wait for :attr:`ScanOutcome.committed` before answering.
+    Returns once the record (and, for a match or an AI signal, its ledger events) is
+    committed by the runtime's scan writer, in a group with other scans: CPU-bound, so
+    servers call it on a worker thread.
     """
     signals = ctx.hasher.hash(data, dihedral=dihedral)
     report = analyze(data, options=ctx.provenance_options) if with_provenance else None
@@ -101,9 +94,9 @@ def scan_media(
         provenance=report,
         key_id=principal.key_id if principal else None,
     )
-    committed = ctx.scans.submit(record)
+    ctx.scans.submit(record).result()
     low = pdq is not None and pdq.low_quality
-    return ScanOutcome(ScanResult(record.scan_id, signals, matches, low, report), committed)
+    return ScanResult(record.scan_id, signals, matches, low, report)
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,6 @@ An HMA client switches to Amparo by changing its base URL and adding an API key 
 ``/status/live`` live with the operations routes.
 """
 
-from __future__ import annotations
-
-from fastapi import APIRouter
-
-from amparo.api.hma import _banks, _content, _hashing, _matching
+from amparo.api.hma._router import router
 
 __all__ = ["router"]
-
-router = APIRouter()
-for _module in (_hashing, _matching, _banks, _content):
-    router.include_router(_module.router)

@@ -8,12 +8,13 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from amparo import banks
-from amparo.banks._exchange_fetch import fetch_exchange
-from amparo.banks._exchange_secrets import SECRET_KEY_FILE, CredentialBox
-from amparo.banks._exchanges import create_exchange, get_exchange, update_exchange
 from amparo.config import Settings
 from amparo.errors import ConfigError
+from amparo.exchanges._config import create_exchange, get_exchange, update_exchange
+from amparo.exchanges._fetch import fetch_exchange
+from amparo.exchanges._secrets import SECRET_KEY_FILE, CredentialBox
 from amparo.runtime import Amparo
+from amparo.runtime._build import credential_box
 from amparo.store import ExchangeRow
 
 PASSWORD = "correct-horse-battery-staple"
@@ -41,7 +42,7 @@ def _add_ncmec(amparo: Amparo, box: CredentialBox) -> None:
 
 
 def test_credentials_are_stored_encrypted(amparo: Amparo) -> None:
-    box = CredentialBox.from_settings(amparo.settings)
+    box = amparo.credential_box()
     _add_ncmec(amparo, box)
     raw = _raw_credentials(amparo, "ncmec")
     assert PASSWORD.encode() not in raw and b"someone" not in raw
@@ -53,22 +54,22 @@ def test_credentials_are_stored_encrypted(amparo: Amparo) -> None:
 
 def test_dev_key_file_is_private_and_reused(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    box = CredentialBox.from_settings(settings)
+    box = credential_box(settings)
     key_file = tmp_path / SECRET_KEY_FILE
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     token = box.encrypt({"a": "b"})
-    assert CredentialBox.from_settings(settings).decrypt(token, exchange="x") == {"a": "b"}
+    assert credential_box(settings).decrypt(token, exchange="x") == {"a": "b"}
 
 
 def test_prod_without_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="AMPARO_SECRET_KEY is not set"):
-        CredentialBox.from_settings(Settings(env="prod", data_dir=tmp_path))
+        credential_box(Settings(env="prod", data_dir=tmp_path))
     assert not (tmp_path / SECRET_KEY_FILE).exists()
 
 
 def test_invalid_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a valid Fernet key"):
-        CredentialBox.from_settings(Settings(data_dir=tmp_path, secret_key="hunter2"))
+        credential_box(Settings(data_dir=tmp_path, secret_key="hunter2"))
 
 
 def test_wrong_key_gives_a_clear_error_and_is_recorded(amparo: Amparo) -> None:
@@ -84,7 +85,7 @@ def test_wrong_key_gives_a_clear_error_and_is_recorded(amparo: Amparo) -> None:
 def test_rotation_decrypts_with_old_key_and_reencrypts_with_new(amparo: Amparo) -> None:
     old, new = Fernet.generate_key(), Fernet.generate_key()
     _add_ncmec(amparo, CredentialBox([old]))
-    both = CredentialBox.from_settings(
+    both = credential_box(
         amparo.settings.model_copy(update={"secret_key": f"{new.decode()},{old.decode()}"})
     )
     assert both.decrypt(CredentialBox([old]).encrypt({"a": "b"}), exchange="x") == {"a": "b"}

@@ -18,8 +18,8 @@ from threatexchange.exchanges.collab_config import CollaborationConfigWithDefaul
 from threatexchange.exchanges.signal_exchange_api import SignalExchangeAPIWithSimpleUpdates
 from threatexchange.signal_type.signal_base import SignalType
 
-from amparo.banks._exchange_apis import EXCHANGE_APIS, ExchangeApiSpec
-from amparo.banks._exchange_convert import convert_simple
+from amparo.exchanges._apis import EXCHANGE_APIS, ExchangeApiSpec
+from amparo.exchanges._convert import convert_simple
 
 Updates = dict[tuple[str, str], state.FetchedSignalMetadata | None]
 Script = Callable[[int], Iterator[tuple[Updates, int]]]

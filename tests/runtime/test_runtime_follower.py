@@ -1,5 +1,6 @@
-"""The in-memory index follows the database: what a lookup returns equals a brute-force
-search over what the database holds, after any sequence of changes."""
+"""The in-memory catalog follows the database: what a lookup returns equals a brute-force
+search over what the database holds, after any sequence of changes; gaps in the change feed
+(PostgreSQL sequences) lose nothing."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from sqlalchemy import insert, select
 
 from amparo import banks
 from amparo.banks import NewEntry
+from amparo.matching import Query
 from amparo.runtime import Amparo
-from amparo.scan import IndexFollower, Query
+from amparo.runtime._follower import CatalogFollower
 from amparo.signals import pdq_distance
-from amparo.store import SignalChangeRow, SignalRow
+from amparo.store import BankRow, ChangeRow, EntryRow, SignalRow, UnitOfWork, utcnow
 
 
 def _flip(hex_value: str, bits: int, rng: random.Random) -> str:
@@ -65,8 +67,8 @@ def test_lookups_equal_brute_force_after_any_changes(
             else:
                 banks.update_bank(s, "B", pdq_threshold=arg % 40)
         query = _flip(base, arg % 20, rng)
+        (found,) = amparo.matcher.lookup([Query("pdq", query)])
         with amparo.session() as s:
-            (found,) = amparo.matcher.lookup(s, [Query("pdq", query)])
             expected = set()
             for e in banks.list_entries(s, "A") + banks.list_entries(s, "B"):
                 bank = banks.get_bank(s, e.bank)
@@ -75,64 +77,72 @@ def test_lookups_equal_brute_force_after_any_changes(
         assert {(m.entry_id, m.distance) for m in found} == expected
 
 
+def _signal_without_change(s: UnitOfWork, value: str) -> int:
+    """A signal row written without its change-feed row (the test writes that itself)."""
+    bank = s.scalars(select(BankRow).where(BankRow.name == "GAPS")).first()
+    if bank is None:
+        bank = BankRow(name="GAPS", pdq_threshold=31, matching_enabled_ratio=1.0)
+        s.add(bank)
+        s.flush()
+    entry = EntryRow(bank_id=bank.id, source="local", tags=[], disable_until_ts=1)
+    s.add(entry)
+    s.flush()
+    signal = SignalRow(entry_id=entry.id, signal_type="pdq", value=value)
+    s.add(signal)
+    s.flush()
+    return signal.id
+
+
+def _change(s: UnitOfWork, seq: int, signal_id: int) -> None:
+    s.execute(
+        insert(ChangeRow),
+        [{"seq": seq, "kind": "signal+", "object_id": signal_id, "created_at": utcnow()}],
+    )
+
+
 def test_follower_waits_for_a_gap_then_applies_it(amparo: Amparo) -> None:
     """A later change visible before an earlier one (PostgreSQL sequences): nothing is lost."""
-    follower = IndexFollower(amparo.sessions, gap_timeout=3600)
+    with amparo.session() as s:
+        banks.create_bank(s, "GAPS")
+    follower = CatalogFollower(amparo.sessions, gap_timeout=3600)
     follower.ensure_loaded()
-    start = follower.status().built_to
+    start = banks.newest_change(amparo.sessions())
+    follower.sync()
+    pdq = follower.matcher.indexes["pdq"]
     a, b = "a" * 64, "b" * 64
     with amparo.session() as s:
-        s.execute(
-            insert(SignalChangeRow),
-            [
-                {"seq": start + 2, "op": "add", "signal_id": 902, "signal_type": "pdq", "value": b},
-            ],
-        )
+        sid_a = _signal_without_change(s, a)
+        sid_b = _signal_without_change(s, b)
+        _change(s, start + 2, sid_b)
     follower.sync()
-    assert follower.index.query(b, radius=0) == [(902, 0)]
-    assert follower.status().built_to == start  # the hole at start + 1 may still commit
+    assert pdq.query_many([b], radius=0) == [[(sid_b, 0)]]
+    assert follower.status()[0].built_to == start  # the hole at start + 1 may still commit
     with amparo.session() as s:
-        s.execute(
-            insert(SignalChangeRow),
-            [
-                {"seq": start + 1, "op": "add", "signal_id": 901, "signal_type": "pdq", "value": a},
-            ],
-        )
+        _change(s, start + 1, sid_a)
     follower.sync()
-    assert follower.index.query(a, radius=0) == [(901, 0)]
-    assert follower.status().built_to == start + 2
-    assert len(follower.index) == 2
+    assert pdq.query_many([a], radius=0) == [[(sid_a, 0)]]
+    assert follower.status()[0].built_to == start + 2
+    assert len(pdq) == 2
 
 
 def test_follower_skips_a_hole_after_the_timeout(amparo: Amparo) -> None:
-    follower = IndexFollower(amparo.sessions, gap_timeout=0)
+    follower = CatalogFollower(amparo.sessions, gap_timeout=0)
     follower.ensure_loaded()
-    start = follower.status().built_to
+    start = follower.status()[0].built_to
     with amparo.session() as s:
-        s.execute(
-            insert(SignalChangeRow),
-            [
-                {
-                    "seq": start + 3,
-                    "op": "add",
-                    "signal_id": 7,
-                    "signal_type": "pdq",
-                    "value": "c" * 64,
-                },
-            ],
-        )
+        _change(s, start + 3, _signal_without_change(s, "c" * 64))
     follower.sync()
     follower.sync()
-    assert follower.status().built_to == start + 3
+    assert follower.status()[0].built_to == start + 3
 
 
-def test_index_loads_existing_signals(amparo: Amparo) -> None:
+def test_catalog_loads_existing_signals(amparo: Amparo) -> None:
     with amparo.session() as s:
-        banks.create_bank(s, "PRELOADED")
+        bank = banks.create_bank(s, "PRELOADED")
         banks.add_entries(
-            s, "PRELOADED", [NewEntry(signals={"pdq": f"{i:064x}"}) for i in range(1, 301)]
+            s, bank.id, "import", [NewEntry(signals={"pdq": f"{i:064x}"}) for i in range(1, 301)]
         )
         count = len(s.scalars(select(SignalRow.id)).all())
-    follower = IndexFollower(amparo.sessions)
+    follower = CatalogFollower(amparo.sessions)
     follower.ensure_loaded()
-    assert len(follower.index) == count == 300
+    assert len(follower.matcher.indexes["pdq"]) == count == 300

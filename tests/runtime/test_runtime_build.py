@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from provenance_factories import make_credentials
 
 from amparo.config import Settings
 from amparo.errors import ConfigError
-from amparo.provenance import options_from_settings, signing_credentials
+from amparo.provenance import make_credentials
+from amparo.runtime._build import provenance_options as options_from_settings
+from amparo.runtime._build import signing_credentials
 
 
 def test_trust_anchors_are_read(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 
@@ -116,7 +117,9 @@ def test_get_too_large_is_413(
 ) -> None:
     data = jpeg(2)
     url = media_server("/big.jpg", data)
-    monkeypatch.setattr(amparo.settings.media, "max_bytes", len(data) - 1)
+    monkeypatch.setattr(
+        amparo, "fetcher", dataclasses.replace(amparo.fetcher, max_bytes=len(data) - 1)
+    )
     r = hma.get("/h/hash", params={"url": url}, headers=scanner)
     assert r.status_code == 413
 

@@ -11,8 +11,6 @@ from test_exchanges_support import pdq
 from typer.testing import CliRunner
 
 from amparo import banks
-from amparo.api._exchanges import router
-from amparo.banks._exchange_secrets import CredentialBox
 from amparo.cli._exchange import app
 from amparo.config import Settings
 from amparo.runtime import Amparo
@@ -99,7 +97,7 @@ def test_cli_credentials_are_prompted_hidden_and_never_echoed(
     assert code == 0, out
     code, out = _cli(env, "update", "ncmec", "--credentials", "--disable")
     assert code == 0 and "disabled" in out and SECRET not in out
-    box = CredentialBox.from_settings(amparo.settings)
+    box = amparo.credential_box()
     with amparo.session() as s:
         raw = s.scalar(select(ExchangeRow.credentials).where(ExchangeRow.name == "ncmec"))
     assert raw and box.decrypt(raw, exchange="ncmec") == {"user": "other", "password": SECRET}
@@ -107,8 +105,6 @@ def test_cli_credentials_are_prompted_hidden_and_never_echoed(
 
 @pytest.fixture
 def api(client: TestClient) -> TestClient:
-    if not any(getattr(r, "path", "").startswith("/v1/exchanges") for r in client.app.routes):  # type: ignore[attr-defined]
-        client.app.include_router(router)  # type: ignore[attr-defined]
     return client
 
 

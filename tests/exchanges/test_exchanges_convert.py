@@ -28,18 +28,17 @@ from threatexchange.exchanges.impl.stop_ncii_api import StopNCIICheckpoint, Stop
 from threatexchange.exchanges.impl.techagainstterrorism_api import TATCheckpoint
 
 from amparo import banks
-from amparo.banks._exchange_apis import EXCHANGE_APIS
-from amparo.banks._exchange_convert import (
+from amparo.errors import InputError
+from amparo.exchanges._apis import EXCHANGE_APIS
+from amparo.exchanges._config import create_exchange
+from amparo.exchanges._convert import (
     clean_tags,
     convert_ncmec,
     convert_simple,
     convert_threatexchange,
 )
-from amparo.banks._exchange_fetch import fetch_exchange
-from amparo.banks._exchange_secrets import CredentialBox
-from amparo.banks._exchange_state import checkpoint_from_json, checkpoint_to_json
-from amparo.banks._exchanges import create_exchange
-from amparo.errors import InputError
+from amparo.exchanges._fetch import fetch_exchange
+from amparo.exchanges._state import checkpoint_from_json, checkpoint_to_json
 from amparo.runtime import Amparo
 from amparo.store import ExchangeRow
 
@@ -202,7 +201,7 @@ class _OfflineNCMEC(NCMECSignalExchangeAPI):
 
 def test_ncmec_fetch_end_to_end_with_an_offline_client(amparo: Amparo) -> None:
     apis = {"ncmec": dataclasses.replace(EXCHANGE_APIS["ncmec"], api_cls=_OfflineNCMEC)}
-    box = CredentialBox.from_settings(amparo.settings)
+    box = amparo.credential_box()
     with amparo.session() as s:
         banks.create_bank(s, "NCMEC_GENAI")
         create_exchange(

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from amparo.media import synthetic
 from amparo.runtime import Amparo
-from amparo.scan import scan_media
 from amparo.store import ScanRow
+from amparo.usecases import scan_media
 
 PROMPT = "a watercolour lighthouse at dawn"
 

@@ -15,17 +15,17 @@ from test_exchanges_support import (
 from threatexchange.exchanges import fetch_state as state
 
 from amparo import banks
-from amparo.banks._exchange_apis import ExchangeApiSpec
-from amparo.banks._exchange_fetch import fetch_exchange, start_fetch
-from amparo.banks._exchange_secrets import CredentialBox
-from amparo.banks._exchanges import (
+from amparo.errors import ConflictError, FetchError, InputError, NotFoundError
+from amparo.exchanges._apis import ExchangeApiSpec
+from amparo.exchanges._config import (
     create_exchange,
     delete_exchange,
     get_exchange,
     list_exchanges,
     update_exchange,
 )
-from amparo.errors import ConflictError, FetchError, InputError, NotFoundError
+from amparo.exchanges._fetch import fetch_exchange, start_fetch
+from amparo.exchanges._secrets import CredentialBox
 from amparo.runtime import Amparo
 
 TOKEN = "tok-s3cret-value-1234"
@@ -33,7 +33,7 @@ TOKEN = "tok-s3cret-value-1234"
 
 @pytest.fixture
 def box(amparo: Amparo) -> CredentialBox:
-    return CredentialBox.from_settings(amparo.settings)
+    return amparo.credential_box()
 
 
 def _entries(amparo: Amparo, bank: str = "FEED") -> dict[str, banks.Entry]:
@@ -236,7 +236,7 @@ def test_sample_exchange(amparo: Amparo, box: CredentialBox) -> None:
 def test_local_file_exchange_streams_and_sweeps_removed_lines(
     amparo: Amparo, box: CredentialBox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("amparo.banks._exchange_file.BATCH_LINES", 3)
+    monkeypatch.setattr("amparo.exchanges._file.BATCH_LINES", 3)
     hashes = tmp_path / "hashes.txt"
     hashes.write_text(
         "# benign test hashes\n" + "".join(f"pdq {pdq(i)}\n" for i in range(7)) + "\nmd5 zz\n"
