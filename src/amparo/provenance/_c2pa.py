@@ -28,7 +28,20 @@ from amparo.provenance._generators import known_generator
 
 __all__ = ["read_c2pa"]
 
-_MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+#: The MIME type c2pa-python is given for each format the container walk names. For these,
+#: a file without an embedded store is not handed to the C2PA library at all.
+_MIME = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "tiff": "image/tiff",
+    "heic": "image/heic",
+    "heif": "image/heif",
+    "avif": "image/avif",
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "m4a": "audio/mp4",
+}
 _UNTRUSTED = "signingCredential.untrusted"
 _PROBLEMS = (
     ("dataHash.mismatch", "hash_mismatch"),
@@ -61,8 +74,10 @@ def read_c2pa(
 ) -> list[Evidence]:
     """Evidence from the C2PA manifest store in ``data`` (empty when there is none).
 
-    ``store_seen`` is what the container walk found; for PNG, JPEG and WebP a file without a
-    store is not handed to the C2PA library at all (the common, fast case).
+    ``store_seen`` is what the container walk found; for the formats it walks (PNG, JPEG,
+    WebP, TIFF, ISO BMFF) a file without a store is not handed to the C2PA library at all
+    (the common, fast case), and one with a store is handed over with its MIME type. Other
+    formats are left to the library's own detection.
     """
     if fmt in _MIME and not store_seen:
         return []
