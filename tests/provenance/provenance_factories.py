@@ -3,11 +3,11 @@
 Images are gradients, shapes and noise; "videos" and HEIC files are minimal, well-formed ISO
 BMFF files written here box by box, with no sample data beyond a few zero bytes. Markers: PNG
 text chunks as generators write them, EXIF, XMP packets (also in TIFF and ISO BMFF), C2PA
-manifests signed with the test CA (any format c2pa-python signs), NovelAI alpha stealth, the
-Stable Diffusion ``dwtDct`` watermark embedded by a line-by-line transcription of the
-reference ``imwatermark`` encoder (``reference_encode``; only OpenCV's colour conversion and
-PyWavelets' Haar transform are replaced by their numpy equivalents, because the reference
-package pulls OpenCV and torch), and a test CA.
+manifests signed with the test CA (any format c2pa-python signs), stealth LSB payloads (alpha
+and RGB), the Stable Diffusion ``dwtDct`` watermark embedded by a line-by-line transcription
+of the reference ``imwatermark`` encoder (``reference_encode``; only OpenCV's colour
+conversion and PyWavelets' Haar transform are replaced by their numpy equivalents, because
+the reference package pulls OpenCV and torch), and a test CA.
 """
 
 from __future__ import annotations
@@ -245,6 +245,18 @@ def stealth_alpha(
     alpha[: bits.size] |= bits
     alpha = alpha.reshape(width, height).T  # column-major order
     return encode(np.dstack([rgb, alpha]), "PNG")
+
+
+def stealth_rgb(rgb: NDArray[np.uint8], payload: bytes, *, magic: bytes) -> bytes:
+    """A PNG whose R, G, B LSBs carry ``magic``, a bit length and ``payload``, pixel by pixel
+    down each column, as the SD WebUI stealth-pnginfo extension's ``rgb`` mode writes them."""
+    height, width = rgb.shape[:2]
+    header = magic + struct.pack(">I", len(payload) * 8)
+    bits = np.unpackbits(np.frombuffer(header + payload, dtype=np.uint8))
+    stream = (rgb.transpose(1, 0, 2).reshape(-1) & 0xFE).astype(np.uint8)
+    stream[: bits.size] |= bits
+    marked = stream.reshape(width, height, 3).transpose(1, 0, 2)
+    return encode(np.ascontiguousarray(marked), "PNG")
 
 
 def novelai_payload(model: str, prompt: str) -> bytes:
