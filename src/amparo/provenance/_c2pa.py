@@ -20,7 +20,8 @@ code (``failing_code``), and each ingredient manifest with a real failure gets i
 An AI digital source type in any manifest's ``c2pa.actions`` is a declaration
 (``declared_ai``) whatever the validation state, since even an invalid manifest says a
 generator made the media; the state is reported beside it. Nothing is fetched from the
-network: remote manifests and OCSP are off.
+network: remote manifests and OCSP are off (a remote manifest reference is reported from
+XMP by :mod:`amparo.provenance._xmp`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def read_c2pa(
             return [_unreadable(f"{type(exc).__name__}: {exc}")]
         if isinstance(exc, c2pa.C2paError.NotSupported):
             return []  # a format C2PA does not cover: nothing to read
+        if _is_remote(exc):
+            return []  # only a remote manifest, never fetched; the XMP reader reports it
         return [
             Evidence(
                 type="c2pa",
@@ -132,6 +135,13 @@ def _unreadable(why: str) -> Evidence:
         validation="invalid",
         problem="manifest_unreadable",
     )
+
+
+def _is_remote(exc: Exception) -> bool:
+    """c2pa-python raises this (as a plain ``C2paError`` in 0.38) when the only manifest is
+    remote and fetching is off."""
+    remote = getattr(c2pa.C2paError, "RemoteManifest", None)
+    return (remote is not None and isinstance(exc, remote)) or str(exc).startswith("Remote")
 
 
 @dataclass(frozen=True)
