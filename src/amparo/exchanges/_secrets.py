@@ -1,7 +1,7 @@
 """Encryption of exchange credentials at rest (Fernet, keyed by ``AMPARO_SECRET_KEY``).
 
 Credentials are stored only as a Fernet token of their JSON. The key comes from
-``Settings.secret_key``; several keys may be given separated by commas while rotating: the
+``AMPARO_SECRET_KEY``; several keys may be given separated by commas while rotating: the
 first encrypts, all decrypt, and each fetch re-encrypts with the first. In dev, when no key is
 set, one is generated once into ``<data_dir>/secret.key`` (mode 0600); in prod a missing key
 is refused. Don't log, print or return decrypted credentials: they go only to the exchange
