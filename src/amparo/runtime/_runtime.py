@@ -192,6 +192,13 @@ class Runtime:
         for worker in self._workers:
             worker.start()
 
+    def worker(self, name: str) -> PeriodicWorker:
+        """The started worker called ``name`` (catalog, ledger, key-use)."""
+        for worker in self._workers:
+            if worker.name == name:
+                return worker
+        raise LookupError(f"no running worker {name!r}")
+
     def _record_key_use(self) -> None:
         used = self.follower.keyring.take_used()
         if used:
