@@ -15,11 +15,11 @@ from amparo import __version__
 from amparo.api import _banks, _exchanges, _ledger, _ops, _provenance, _scan, hma
 from amparo.api._errors import install_error_handlers
 from amparo.api._metrics import Metrics
-from amparo.config import Settings
+from amparo.config import Settings, load_settings
 from amparo.errors import AmparoError, AuthenticationError, MediaTooLargeError
 from amparo.runtime import Runtime
 
-__all__ = ["JSON_BODY_LIMIT", "create_app"]
+__all__ = ["JSON_BODY_LIMIT", "app_from_environment", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +130,21 @@ def _too_large(limit: int) -> MediaTooLargeError:
     )
 
 
-def create_app(settings: Settings, *, amparo: Runtime | None = None) -> FastAPI:
-    """The HTTP API over a runtime (opened from ``settings`` if not given), started and
-    closed with the app."""
+def app_from_environment() -> FastAPI:
+    """The app of one ``amparo serve`` worker: settings from the environment; the schema
+    was migrated by ``amparo serve`` before the workers started."""
+    settings = load_settings()
+    return create_app(settings, amparo=Runtime.open(settings, run_migrations=False), owned=True)
+
+
+def create_app(
+    settings: Settings, *, amparo: Runtime | None = None, owned: bool = False
+) -> FastAPI:
+    """The HTTP API over a runtime (opened from ``settings`` if not given), started with
+    the app; closed with it when the app opened it (or ``owned``), else only stopped."""
     runtime = amparo or Runtime.open(settings)
     _ = runtime.ledger  # built now: a bad ledger key or origin stops the server at start
-    owned = amparo is None
+    owned = owned or amparo is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
