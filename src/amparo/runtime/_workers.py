@@ -38,6 +38,7 @@ class PeriodicWorker:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._done = threading.Condition()
+        self._running = False
         self.rounds = 0
         self._thread = threading.Thread(target=self._run, name=f"amparo-{name}", daemon=True)
 
@@ -64,18 +65,22 @@ class PeriodicWorker:
         return self._stop.is_set()
 
     def _run_round(self) -> None:
+        with self._done:
+            self._running = True
         try:
             self._round()
         except Exception:
             log.exception("%s: round failed; retrying at the next interval", self.name)
         with self._done:
             self.rounds += 1
+            self._running = False
             self._done.notify_all()
 
     def run_now(self, timeout: float = 30.0) -> bool:
-        """Run a round now and wait until one has finished (True) or ``timeout`` passed."""
+        """Run a round now and wait until one that started after this call has finished
+        (True), or ``timeout`` passed."""
         with self._done:
-            target = self.rounds + 1
+            target = self.rounds + (2 if self._running else 1)
             self._wake.set()
             return self._done.wait_for(lambda: self.rounds >= target, timeout)
 
