@@ -667,6 +667,7 @@ class Row:
     conns: int
     result: RunResult | None
     note: str = ""
+    load: float = 0.0  # 1-minute load average when the run started (other jobs share the CPUs)
 
 
 def measure(
@@ -686,11 +687,12 @@ def measure(
         for conns in args.conns:
             if args.warmup > 0:
                 run_client(args.client, url, reqfile, conns, args.warmup, tmp)
+            load = os.getloadavg()[0]
             cpu0 = process_tree_cpu(server_pid) if server_pid else None
             r = run_client(args.client, url, reqfile, conns, args.duration, tmp)
             if server_pid and cpu0 is not None:
                 r.server_cpu_s = process_tree_cpu(server_pid) - cpu0
-            rows.append(Row(label, op, conns, r))
+            rows.append(Row(label, op, conns, r, load=load))
             print(
                 f"  {label:<18} {OPS[op]:<32} c={conns}: {r.rate * items_per_request(op):>10,.0f} "
                 f"{UNITS[op]}, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, errors {r.errors}",
@@ -728,8 +730,8 @@ def print_report(
     )
     print()
     print("| server | operation | clients | rate | unit | p50 ms | p99 ms | efficiency | vs HMA |"
-          " target | errors | client CPU us/req | server CPU ms/req |")  # fmt: skip
-    print("|---|---|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|")
+          " target | errors | client CPU us/req | server CPU ms/req | load |")  # fmt: skip
+    print("|---|---|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
     hma_rates = {
         (r.op, r.conns): r.result.rate * items_per_request(r.op)
         for r in rows
@@ -739,7 +741,7 @@ def print_report(
     for r in rows:
         res = r.result
         if res is None:
-            print(f"| {r.server} | {OPS[r.op]} | {r.conns} | - | | | | | | | | | {r.note} |")
+            print(f"| {r.server} | {OPS[r.op]} | {r.conns} | - | | | | | | | | | | {r.note} |")
             continue
         rate = res.rate * items_per_request(r.op)
         eff = f"{rate / ceil[r.op]:.0%}" if ceil and r.op in ceil and r.server != "HMA" else "-"
@@ -756,7 +758,7 @@ def print_report(
         print(
             f"| {r.server} | {OPS[r.op]} | {r.conns} | {fmt_rate(rate)} | {UNITS[r.op]} | "
             f"{res.p50_ms:.1f} | {res.p99_ms:.1f} | {eff} | {vs} | {target} | {res.errors} | "
-            f"{1e6 * res.client_cpu_s / per:.0f} | {scpu} |"
+            f"{1e6 * res.client_cpu_s / per:.0f} | {scpu} | {r.load:.1f} |"
         )
     print()
     if ceil:
@@ -960,6 +962,7 @@ def main(argv: list[str] | None = None) -> int:
                             "p50_ms": r.result.p50_ms if r.result else None,
                             "p99_ms": r.result.p99_ms if r.result else None,
                             "errors": r.result.errors if r.result else None,
+                            "load": r.load,
                         }
                         for r in rows
                     ],
