@@ -300,12 +300,13 @@ def run_wrk(url: str, reqfile: Path, luafile: Path, conns: int, seconds: float) 
         "wrk", "-t1", f"-c{conns}", f"-d{max(1, round(seconds))}s", "--timeout", "60s",
         "-s", str(luafile), url, "--", str(reqfile), str(random.randrange(1 << 20)),
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    # One pipe for both streams (read to the end, then reaped with its rusage).
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = proc.stdout.read()  # type: ignore[union-attr]
     rc, cpu = _wait_rusage(proc)
     line = next((ln for ln in out.decode().splitlines() if ln.startswith("JSON:")), None)
     if rc != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({rc}): {err.decode()[-500:]} {out.decode()[-500:]}")
+        raise RuntimeError(f"wrk failed ({rc}): {out.decode()[-1000:]}")
     s = json.loads(line[5:])
     errors = s["connect"] + s["read"] + s["write"] + s["status"] + s["timeout"]
     return RunResult(
@@ -331,8 +332,8 @@ def client_worker(url: str, reqfile: Path, start_at: float, seconds: float, out:
         h = dict(headers, **({"Content-Type": r.content_type} if r.content_type else {}))
         try:
             conn.request(r.method, r.path, r.body or None, h)
-            resp = resp_ = conn.getresponse()
-            resp_.read()
+            resp = conn.getresponse()
+            resp.read()
             if resp.status >= 400:
                 errors += 1
         except (OSError, http.client.HTTPException):
@@ -880,6 +881,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.db = "sqlite" if args.db == "both" else args.db
         args.duration, args.warmup = 1.0, 0.3
         args.queries, args.batches, args.images = 500, 4, 2
+    if args.hma_only and not args.hma:
+        p.error("--hma-only needs --hma URL")
     args.ops = [] if args.ops == "none" else args.ops.split(",")
     for op in args.ops:
         if op not in OPS:
