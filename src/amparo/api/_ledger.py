@@ -22,7 +22,7 @@ _IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 Auditor = Annotated[Principal, Depends(require_role("auditor"))]
 
 
-def get_ledger(amparo: RuntimeDep) -> Ledger:
+async def get_ledger(amparo: RuntimeDep) -> Ledger:
     return amparo.ledger
 
 

@@ -3,8 +3,8 @@
 A scan hands its record to :meth:`ScanWriter.submit` and gets a future that completes when
 the record, its ledger events and its scan count are committed; a request that reports a
 detection answers only after that. The writer thread takes whatever is queued (up to
-``max_batch`` records, waiting at most ``max_wait`` seconds for more once it has one) and
-commits it in one unit of work.
+``max_batch`` records) and commits it in one unit of work; what arrives during a commit goes
+into the next, so batches grow with the load and add no wait when it is light.
 
 Lookups that matched nothing are only counted (:meth:`count`), in memory; the counts are
 committed with the next batch or at least every ``count_interval`` seconds. A crash loses
@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
@@ -50,12 +49,10 @@ class ScanWriter:
         transactions: Transactions,
         *,
         max_batch: int = 512,
-        max_wait: float = 0.002,
         count_interval: float = 1.0,
     ) -> None:
         self._transactions = transactions
         self._max_batch = max_batch
-        self._max_wait = max_wait
         self._count_interval = count_interval
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._counted = 0
@@ -100,12 +97,14 @@ class ScanWriter:
                 continue
             if first is None:
                 break
+            # Classic group commit: take what is already queued, commit it, and let what
+            # arrives meanwhile form the next batch. Waiting for company would only add
+            # latency when requests come one at a time.
             batch = [first]
             stop = False
-            deadline = time.monotonic() + self._max_wait  # the wait a batch adds, in all
             try:
                 while len(batch) < self._max_batch:
-                    more = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                    more = self._queue.get_nowait()
                     if more is None:
                         stop = True
                         break
