@@ -164,7 +164,8 @@ def _crash_log(ctx: Any, exc: BaseException) -> Path | None:
     now = datetime.now(UTC)
     text = (
         f"amparo {__version__}, Python {platform.python_version()}, {now.isoformat()}\n"
-        f"command: {ctx.command_path}\n\n" + "".join(traceback.format_exception(exc))
+        f"command: {ctx.command_path} {ctx.invoked_subcommand or ''}\n\n"
+        + "".join(traceback.format_exception(exc))
     )
     name = f"crash-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
     for folder in _log_folders(ctx):
