@@ -69,11 +69,13 @@ def _reflow(text: str) -> str:
     kept = []
     for p in paragraphs:
         lines = p.split("\n")
-        if p.startswith("\b") or any(line.startswith(" ") for line in lines[1:]):
+        if p.startswith("\b") or any(line.startswith(" ") for line in lines):
             kept.append(p)
         else:
             kept.append(" ".join(line.strip() for line in lines))
-    return "\n\n".join(kept)
+    # typer dedents the paragraphs after the first together; an empty line opening them
+    # counts as unindented, so example lines keep their indentation.
+    return kept[0] + "\n\n\n" + "\n\n".join(kept[1:]) if len(kept) > 1 else kept[0]
 
 
 def tidy(command: Any) -> Any:

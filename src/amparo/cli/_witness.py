@@ -24,6 +24,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _witness() -> None:
+    """Witness other logs' checkpoints (a group, so that the command is `witness serve`)."""
+
+
 @app.command("serve")
 def serve(
     ctx: typer.Context,
