@@ -215,6 +215,12 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"{path} is not valid TOML: {exc}", hint="see https://toml.io for the syntax"
         ) from None
+    tables = [key for key, value in data.items() if isinstance(value, dict)]
+    if tables:
+        raise ConfigError(
+            f"{path}: {tables[0]!r} is a table; settings are plain keys",
+            hint="write the settings at the top of the file, outside any [section]",
+        )
     fields = Settings.model_fields
     unknown = [key for key in data if key not in fields]
     if unknown:
@@ -222,12 +228,6 @@ def read_config_file(path: Path) -> dict[str, Any]:
             f"{path}: unknown setting(s) {', '.join(repr(k) for k in unknown)}",
             hint="keys are setting names such as data_dir or database_url (the README's "
             "AMPARO_* table, lower case, without AMPARO_)",
-        )
-    tables = [key for key, value in data.items() if isinstance(value, dict)]
-    if tables:
-        raise ConfigError(
-            f"{path}: {tables[0]!r} is a table; settings are plain keys",
-            hint=f"write {tables[0]} = ... at the top of the file, outside any [section]",
         )
     return {key: _relative_to(path.parent, key, value) for key, value in data.items()}
 

@@ -116,16 +116,18 @@ class _Resume:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.done: dict[str, str] = {}
+        self._cut_short = False
         if path is None or not path.exists():
             return
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(
                 f"cannot read the resume file {path}: {exc}",
                 hint="give another --resume file, or delete this one to start over",
             ) from None
-        for line in lines:
+        self._cut_short = bool(text) and not text.endswith("\n")
+        for line in text.splitlines():
             try:
                 item = json.loads(line)
                 self.done[str(item["path"])] = str(item["status"])
@@ -139,8 +141,10 @@ class _Resume:
     def record(self, path: Path, status: str) -> None:
         if self.path is None:
             return
+        line = json.dumps({"path": self.key(path), "status": status}) + "\n"
         with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"path": self.key(path), "status": status}) + "\n")
+            fh.write("\n" + line if self._cut_short else line)
+        self._cut_short = False
 
 
 def match_command(
