@@ -136,6 +136,15 @@ def test_entries_table_and_pages(env: Path) -> None:
     _fails("bank", "entries", "ONE", "--limit", "0", says="--limit")
 
 
+def test_import_bad_inputs(env: Path) -> None:
+    _ok("bank", "create", "ONE")
+    listing = env / "list.txt"
+    listing.write_text(f"md5\n{MD5}\n")
+    _fails("bank", "import", "ONE", str(env / "none.csv"), says="no such file")
+    _fails("bank", "import", "ONE", str(listing), "--format", "xml", says="unknown format 'xml'")
+    _fails("bank", "import", "NOPE", str(listing), says="no bank named 'NOPE'")
+
+
 def test_add_takes_tags_by_either_spelling(env: Path) -> None:
     _ok("bank", "create", "ONE")
     _ok("bank", "add", "ONE", "--md5", MD5, "--tag", "a", "--tag", "b,c", "--tags", "d")
