@@ -170,3 +170,21 @@ def test_match_exits_1_when_anything_matched_even_if_another_file_failed(
     assert rows[1]["matched"] is True
     r = runner.invoke(app, ["match", str(broken), str(_jpeg(tmp_path / "other.jpg", 9))])
     assert r.exit_code == 2, r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["serve", "--hots", "0.0.0.0"], "No such option: --hots"),
+        (["nonsense"], "No such command 'nonsense'"),
+        (["bank", "create"], "Missing argument 'NAME'"),
+    ],
+)
+def test_usage_errors_are_an_error_line_and_a_hint(
+    data_dir: Path, args: list[str], says: str
+) -> None:
+    r = runner.invoke(app, args, terminal_width=40)
+    assert r.exit_code == 2
+    lines = r.output.strip().splitlines()
+    assert lines[0].startswith("error: ") and says in lines[0], r.output
+    assert lines[1].strip().startswith("hint: see `amparo") and len(lines) == 2

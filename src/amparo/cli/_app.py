@@ -9,14 +9,16 @@ come from :data:`COMMANDS`, and a command's module is imported when it is asked 
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import typer.core
 import typer.main
+from rich.markup import escape
 
-from amparo.cli._common import AmparoGroup
+from amparo.cli._common import EXIT_INPUT, AmparoGroup, err
 from amparo.cli._help import tidy
 from amparo.config import CONFIG_ENV
 
@@ -67,6 +69,28 @@ class LazyGroup(AmparoGroup):
         command = typer.main.get_command(sub)
         command.name = cmd_name
         return tidy(command)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run, printing usage errors (unknown option, missing argument...) the way every
+        other failure is printed: an ``error:`` line and a ``hint:`` line, never a boxed
+        panel hard-wrapped at 80 columns."""
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        try:
+            code = super().main(*args, **{**kwargs, "standalone_mode": False})
+        except typer.TyperException as exc:  # click's usage errors
+            if type(exc).__name__ != "NoArgsIsHelpError":  # its help is already printed
+                where = getattr(getattr(exc, "ctx", None), "command_path", "amparo")
+                err.print(
+                    f"[bold red]error:[/] {escape(exc.format_message())}\n"
+                    f"  hint: see `{escape(where)} --help`",
+                    highlight=False,
+                )
+            sys.exit(exc.exit_code)
+        except typer.Abort:  # a prompt interrupted (Ctrl-C or end of input)
+            err.print("aborted: nothing was changed", highlight=False)
+            sys.exit(EXIT_INPUT)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 app = typer.Typer(

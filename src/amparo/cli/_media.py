@@ -2,8 +2,8 @@
 
 JSON output (``--json``, one object per file): ``signals`` is the API's shape (``pdq`` is
 ``{"hash", "quality", "low_quality"}``), ``match`` adds the API's scan fields (``scan_id``,
-``matched``, ``matches``, ``provenance``...). The flat ``md5``, ``sha256``, ``pdq`` (the hex)
-and ``pdq_quality`` keys of earlier releases stay, because scripts read them.
+``matched``, ``matches``, ``provenance``...). The flat ``md5``, ``sha256``, ``pdq`` (the hex),
+``pdq_quality`` (and ``pdq_dihedral``) keys of earlier releases stay: scripts read them.
 """
 
 from __future__ import annotations
@@ -49,14 +49,18 @@ def _report_error(path: Path, exc: AmparoError, as_json: bool) -> None:
 
 
 def _flat(signals: dict[str, Any]) -> dict[str, Any]:
-    """The flat keys of earlier releases: md5, sha256, pdq (hex) and pdq_quality."""
+    """The flat keys of earlier releases: md5, sha256, pdq (hex), pdq_quality, and
+    pdq_dihedral when asked for."""
     pdq = signals.get("pdq") or {}
-    return {
+    row = {
         "md5": signals["md5"],
         "sha256": signals["sha256"],
         "pdq": pdq.get("hash"),
         "pdq_quality": pdq.get("quality"),
     }
+    if signals.get("pdq_dihedral"):
+        row["pdq_dihedral"] = signals["pdq_dihedral"]
+    return row
 
 
 def hash_command(
