@@ -21,8 +21,9 @@ __all__ = ["JsonFormatter", "TextFormatter", "setup_logging", "uvicorn_log_confi
 
 LogFormat = Literal["text", "json"]
 
-# Attributes every LogRecord has; anything else on a record was put there on purpose.
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Attributes every LogRecord has (and uvicorn's ANSI-coloured copy of its message); anything
+# else on a record was put there on purpose.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
