@@ -87,8 +87,6 @@ class Runtime:
         url = settings.resolved_database_url
         try:
             engine = create_engine_for(url)
-            if run_migrations:
-                migrate(engine)
         # ImportError: the URL names a driver that is not installed (e.g. mysql://).
         except (ArgumentError, ImportError) as exc:
             raise ConfigError(
@@ -96,7 +94,11 @@ class Runtime:
                 hint="set AMPARO_DATABASE_URL to e.g. postgresql+psycopg://USER@HOST:5432/DB, "
                 "or unset it for SQLite in the data directory",
             ) from None
+        try:
+            if run_migrations:
+                migrate(engine)
         except OperationalError as exc:
+            engine.dispose()
             raise ConfigError(
                 f"cannot connect to the database {_shown(url)}: {_first_line(exc.orig or exc)}",
                 hint="check that the server runs at that host and port, that the database "
