@@ -1,15 +1,21 @@
-"""Settings, read once from the environment (``AMPARO_*``) when a command or app starts.
+"""Settings, read once from the environment (``AMPARO_*``) and an optional TOML config file
+when a command or app starts.
 
 Never read at import time: build a :class:`Settings` and pass it down
-(``create_app(settings)``, ``Amparo.open(settings)``).
+(``create_app(settings)``, ``Amparo.open(settings)``). :func:`load_settings` reads the config
+file (``--config FILE`` or ``AMPARO_CONFIG``): its keys are setting names (``data_dir``,
+``database_url``...); environment variables win over it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, ValidationError
@@ -17,11 +23,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from amparo.errors import ConfigError
 
-__all__ = ["MediaLimits", "Settings", "load_settings"]
+__all__ = ["CONFIG_ENV", "MediaLimits", "Settings", "load_settings", "read_config_file"]
 
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
+CONFIG_ENV = "AMPARO_CONFIG"
+"""The environment variable naming the config file (``amparo --config FILE`` wins over it)."""
+
+# Schemes people write for PostgreSQL that SQLAlchemy would give another (absent) driver.
+_PG_ALIASES = ("postgres://", "postgresql://")
+_PG_URL = "postgresql+psycopg://"
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,11 @@ class Settings(BaseSettings):
         description="How often a server saves its indexes (when they changed) to <data dir>/"
         "index, so the next start reads them instead of the database; 0 turns this off.",
     )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="'json': one JSON object per log line (with the request id of HTTP "
+        "requests), for log collectors. 'text': lines for people.",
+    )
 
     # ledger
     ledger_origin: str | None = Field(
@@ -145,12 +162,26 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL to connect to: ``database_url`` (``postgres://`` and a bare
+        ``postgresql://`` read as ``postgresql+psycopg://``, the driver Amparo ships), else
+        SQLite in the data directory."""
         if self.database_url:
+            for alias in _PG_ALIASES:
+                if self.database_url.startswith(alias):
+                    return _PG_URL + self.database_url.removeprefix(alias)
             return self.database_url
         return f"sqlite:///{self.data_dir / 'amparo.db'}"
 
     def check(self) -> None:
-        """Refuse settings that are unsafe for the chosen environment."""
+        """Refuse settings that are unsafe for the chosen environment; log a note for a
+        database URL read with another scheme."""
+        if self.database_url and self.database_url.startswith(_PG_ALIASES):
+            scheme = self.database_url.split("://", 1)[0]
+            log.warning(
+                "AMPARO_DATABASE_URL: read %s:// as postgresql+psycopg:// (write that to "
+                "silence this note)",
+                scheme,
+            )
         if self.unsafe_allow_private_urls:
             log.warning("unsafe_allow_private_urls is on: private and loopback URLs are fetched")
         if self.env == "prod" and not self.secret_key:
@@ -169,14 +200,78 @@ class Settings(BaseSettings):
         return self.data_dir
 
 
-def load_settings() -> Settings:
-    """Settings from the environment; a bad value is a :class:`ConfigError` naming it."""
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The settings a TOML config file gives, by setting name.
+
+    Every key must be a setting name (as in the README's table, without ``AMPARO_``, lower
+    case); an unknown key, a table, or a file that is missing or not TOML is a
+    :class:`ConfigError` naming it. Relative paths in path settings are relative to the
+    file's folder, so a config file and the keys it names can move together.
+    """
     try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"AMPARO_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-        )
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
         raise ConfigError(
-            f"invalid settings: {problems}", hint="fix or unset those environment variables"
+            f"cannot read the config file {path}: {exc.strerror or exc}",
+            hint=f"check the path given to --config or {CONFIG_ENV}",
         ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML: {exc}", hint="see https://toml.io for the syntax"
+        ) from None
+    tables = [key for key, value in data.items() if isinstance(value, dict)]
+    if tables:
+        raise ConfigError(
+            f"{path}: {tables[0]!r} is a table; settings are plain keys",
+            hint="write the settings at the top of the file, outside any [section]",
+        )
+    fields = Settings.model_fields
+    unknown = [key for key in data if key not in fields]
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(repr(k) for k in unknown)}",
+            hint="keys are setting names such as data_dir or database_url (the README's "
+            "AMPARO_* table, lower case, without AMPARO_)",
+        )
+    return {key: _relative_to(path.parent, key, value) for key, value in data.items()}
+
+
+def _relative_to(folder: Path, key: str, value: Any) -> Any:
+    annotation = str(Settings.model_fields[key].annotation)
+    if "Path" not in annotation:
+        return value
+    if isinstance(value, str):
+        return folder / Path(value).expanduser()
+    if isinstance(value, list):
+        return [folder / Path(v).expanduser() if isinstance(v, str) else v for v in value]
+    return value
+
+
+def load_settings(
+    config_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from the environment over the config file (``config_file``, else the file
+    ``AMPARO_CONFIG`` names, else none). A bad value is a :class:`ConfigError` naming the
+    variable or the file's key."""
+    env = os.environ if environ is None else environ
+    path = config_file or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else None)
+    from_file = read_config_file(path) if path is not None else {}
+    set_in_env = {name.upper() for name in env}
+    values = {k: v for k, v in from_file.items() if f"AMPARO_{k.upper()}" not in set_in_env}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(_where(e["loc"], values, path) + f": {e['msg']}" for e in exc.errors())
+        raise ConfigError(
+            f"invalid settings: {problems}",
+            hint="fix or unset those environment variables or config file keys",
+        ) from None
+
+
+def _where(loc: tuple[int | str, ...], from_file: Mapping[str, Any], path: Path | None) -> str:
+    name = str(loc[0]) if loc else ""
+    if name in from_file:
+        return f"{path}: {name}"
+    return f"AMPARO_{'_'.join(str(p) for p in loc).upper()}"

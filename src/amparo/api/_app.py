@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers
 
 from amparo import __version__
-from amparo.api import _banks, _exchanges, _ledger, _ops, _provenance, _scan, hma
+from amparo.api import _banks, _exchanges, _ledger, _ops, _provenance, _scan, _scans, hma
 from amparo.api._errors import install_error_handlers
+from amparo.api._logging import RequestLog
 from amparo.api._metrics import Metrics
 from amparo.config import Settings, load_settings
 from amparo.errors import AmparoError, AuthenticationError, MediaTooLargeError
@@ -174,8 +175,10 @@ def create_app(
         _exchanges.router,
         _ledger.router,
         _provenance.router,
+        _scans.router,
     ):
         app.include_router(router)
     # Multipart batch bodies carry up to 16 files of the per-file limit.
     app.add_middleware(Gate, runtime=runtime, upload_limit=settings.media.max_bytes * 16 + 2**20)
+    app.add_middleware(RequestLog)  # outermost: refusals by the gate carry a request id too
     return app

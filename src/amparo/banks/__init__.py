@@ -6,7 +6,8 @@ A1/A2/B1/B2, IWF A/B/C, or none), tags (e.g. ``generative_ai``), a note and an e
 
 Writes take a :class:`~amparo.store.UnitOfWork` and emit the events in
 :mod:`amparo.banks._events`; the catalog functions are what servers read to keep lookups in
-memory. Exchanges (``amparo.exchanges``) and imports fill banks through :func:`apply_batch`.
+memory. Exchanges (``amparo.exchanges``) and imports fill banks through :func:`apply_batch`;
+:func:`export_lines` writes a bank in the import format.
 """
 
 from amparo.banks._apply import ApplyCounts, Retraction, apply_batch, sweep
@@ -29,6 +30,7 @@ from amparo.banks._import import (
     BATCH,
     ImportResult,
     Transactions,
+    export_lines,
     import_entries,
     parse_csv,
     parse_jsonl,
@@ -117,6 +119,7 @@ __all__ = [
     "delete_bank",
     "delete_entry",
     "entries_digest",
+    "export_lines",
     "get_bank",
     "get_entry",
     "import_entries",

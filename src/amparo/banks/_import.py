@@ -20,11 +20,17 @@ of its hashes, anything else is added; importing the same file again changes not
 ``replace`` the bank becomes what the file lists: entries it no longer lists are disabled
 (not deleted) and the ledger says so. An interrupted import leaves its committed batches;
 run it again to finish.
+
+Export (:func:`export_lines`) writes the same format, so a bank exported and imported again
+(into another bank or another Amparo) holds the same entries: signals with the PDQ quality,
+source and source id, category, tags, note and enabled state. Entries disabled until a
+time are exported as disabled; metadata and media URIs are not part of the format.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import pickle
 import tempfile
@@ -35,7 +41,8 @@ from typing import IO, Any, Literal
 
 from amparo.banks import _repo
 from amparo.banks._apply import ApplyCounts, apply_batch, sweep
-from amparo.banks._model import NewEntry, check_category, check_note, check_tags
+from amparo.banks._model import Entry, NewEntry, check_category, check_note, check_tags
+from amparo.banks._service import list_entries
 from amparo.errors import AmparoError, ImportRowsError, InputError
 from amparo.signals import SIGNAL_TYPES, normalize_signal
 from amparo.store import UnitOfWork, utcnow
@@ -44,6 +51,7 @@ __all__ = [
     "BATCH",
     "ImportResult",
     "Transactions",
+    "export_lines",
     "import_entries",
     "parse_csv",
     "parse_jsonl",
@@ -188,10 +196,12 @@ def import_entries(
     *,
     skip_bad_rows: bool = False,
     replace: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = BATCH,
 ) -> ImportResult:
-    """Check every row, then import in committed batches; ``progress`` gets the number of
-    rows applied after each batch.
+    """Check every row, then import in committed batches of ``batch_size`` rows (other
+    writers wait at most one batch); ``progress`` gets (rows applied, good rows in all)
+    once the rows are checked and after each batch.
 
     The file is read once: checked rows are spooled to a temporary file (a batch at a time,
     as pickles of our own values) and read back to import, so memory holds one batch.
@@ -199,6 +209,7 @@ def import_entries(
     with transactions() as uow:
         bank_id = _repo.bank_row(uow, bank_name).id
     bad: list[tuple[int, str]] = []
+    total = 0
     with tempfile.TemporaryFile() as spool:
         batch: list[NewEntry] = []
         for row_no, entry in read_entries(open_lines, fmt):
@@ -206,13 +217,16 @@ def import_entries(
                 bad.append((row_no, entry))
                 continue
             batch.append(entry)
-            if len(batch) == BATCH:
+            total += 1
+            if len(batch) == batch_size:
                 pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
                 batch = []
         if batch:
             pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
         if bad and not skip_bad_rows:
             raise ImportRowsError(bad)
+        if progress is not None:
+            progress(0, total)
         spool.seek(0)
         started = utcnow()
         counts = ApplyCounts()
@@ -221,12 +235,12 @@ def import_entries(
             with transactions() as uow:
                 if counts.items >= 2 * analysed_at:  # the tables doubled: fresh statistics
                     _repo.refresh_statistics(uow)
-                    analysed_at = max(counts.items, BATCH)
+                    analysed_at = max(counts.items, batch_size)
                 counts += apply_batch(
                     uow, bank_id=bank_id, source="import", items=batch, seen_at=started
                 )
             if progress is not None:
-                progress(counts.items)
+                progress(counts.items, total)
     disabled = 0
     while replace:
         with transactions() as uow:
@@ -242,3 +256,71 @@ def _next_batch(spool: IO[bytes]) -> list[NewEntry]:
     except EOFError:
         return []
     return batch
+
+
+_SIGNAL_COLUMNS = tuple(SIGNAL_TYPES)
+_COLUMNS = (
+    *_SIGNAL_COLUMNS,
+    "source",
+    "source_id",
+    "category",
+    "tags",
+    "note",
+    "enabled",
+    "pdq_quality",
+)
+
+
+def _export_fields(entry: Entry) -> dict[str, Any]:
+    return {
+        "signals": dict(entry.signals),
+        "source": entry.source,
+        "source_id": entry.source_id,
+        "category": entry.category,
+        "tags": list(entry.tags),
+        "note": entry.note,
+        "enabled": entry.enabled,
+        "pdq_quality": entry.qualities.get("pdq"),
+    }
+
+
+def _csv_line(values: Iterable[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue()
+
+
+def _csv_row(entry: Entry) -> str:
+    fields = _export_fields(entry)
+    signals = fields.pop("signals")
+    values: dict[str, Any] = {st: signals.get(st, "") for st in _SIGNAL_COLUMNS}
+    values.update(fields)
+    values["tags"] = "|".join(entry.tags)
+    values["enabled"] = "true" if entry.enabled else "false"
+    return _csv_line("" if values[c] is None else values[c] for c in _COLUMNS)
+
+
+def export_lines(
+    transactions: Transactions, bank_name: str, fmt: Format, *, page: int = 1000
+) -> Iterator[str]:
+    """The bank's entries as the lines of a CSV (header first) or JSON Lines file in the
+    import format (see the module docstring), in entry id order, read a page at a time,
+    each page in its own short transaction. A missing bank is a :class:`NotFoundError`
+    before the first line."""
+    with transactions() as uow:
+        _repo.bank_row(uow, bank_name)
+    return _export(transactions, bank_name, fmt, page)
+
+
+def _export(transactions: Transactions, bank_name: str, fmt: Format, page: int) -> Iterator[str]:
+    if fmt == "csv":
+        yield _csv_line(_COLUMNS)
+    after = 0
+    while True:
+        with transactions() as uow:
+            entries = list_entries(uow, bank_name, after_id=after, limit=page)
+        for entry in entries:
+            yield _csv_row(entry) if fmt == "csv" else json.dumps(_export_fields(entry)) + "\n"
+        if len(entries) < page:
+            return
+        after = entries[-1].id

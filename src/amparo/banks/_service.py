@@ -103,7 +103,9 @@ def create_bank(
     threshold, ratio = _check_threshold(pdq_threshold), _check_ratio(matching_enabled_ratio)
     if _repo.bank_exists(uow, name):
         raise ConflictError(
-            f"a bank named {name!r} already exists", hint="choose another name or update that bank"
+            f"a bank named {name!r} already exists",
+            hint="choose another name, or change that bank with `amparo bank update` "
+            "(PATCH /v1/banks/{name})",
         )
     try:
         row = _repo.insert_bank(uow, name, description, threshold, ratio)

@@ -9,13 +9,18 @@ come from :data:`COMMANDS`, and a command's module is imported when it is asked 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import sys
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 import typer.core
 import typer.main
+from rich.markup import escape
 
-from amparo.cli._common import AmparoGroup
+from amparo.cli._common import EXIT_INPUT, AmparoGroup, err
+from amparo.cli._help import tidy
+from amparo.config import CONFIG_ENV
 
 __all__ = ["COMMANDS", "app", "main"]
 
@@ -63,7 +68,29 @@ class LazyGroup(AmparoGroup):
         sub: typer.Typer = getattr(importlib.import_module(module_name), attr)
         command = typer.main.get_command(sub)
         command.name = cmd_name
-        return command
+        return tidy(command)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run, printing usage errors (unknown option, missing argument...) the way every
+        other failure is printed: an ``error:`` line and a ``hint:`` line, never a boxed
+        panel hard-wrapped at 80 columns."""
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        try:
+            code = super().main(*args, **{**kwargs, "standalone_mode": False})
+        except typer.TyperException as exc:  # click's usage errors
+            if type(exc).__name__ != "NoArgsIsHelpError":  # its help is already printed
+                where = getattr(getattr(exc, "ctx", None), "command_path", "amparo")
+                err.print(
+                    f"[bold red]error:[/] {escape(exc.format_message())}\n"
+                    f"  hint: see `{escape(where)} --help`",
+                    highlight=False,
+                )
+            sys.exit(exc.exit_code)
+        except typer.Abort:  # a prompt interrupted (Ctrl-C or end of input)
+            err.print("aborted: nothing was changed", highlight=False)
+            sys.exit(EXIT_INPUT)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 app = typer.Typer(
@@ -72,17 +99,39 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Amparo: hash media, match it against banks of known hashes, read AI provenance, "
     "and record what was found in a tamper-evident log.\n\n"
-    "Exit codes: 0 ok (nothing matched), 1 a match was found (match/scan), 2 a usage or "
-    "input error (the message says what to do), 3 the ledger failed verification, "
-    "4 an unexpected error (the message gives a log file).",
+    "Exit codes: 0 ok (nothing matched); 1 a match was found (match/scan), even if another "
+    "file failed; 2 a usage, input or configuration error, or a database that cannot be "
+    "reached (one line says what to do); 3 the ledger failed verification; 4 an unexpected "
+    "error (the message gives the log file with the details); 130 interrupted.\n\n"
+    "Settings come from AMPARO_* environment variables over a TOML config file (--config "
+    f"or {CONFIG_ENV}). See `amparo COMMAND --help`.\n\n"
+    "Examples:\n\n"
+    "  amparo bank create NCMEC_INDUSTRY\n"
+    "  amparo bank import NCMEC_INDUSTRY hashes.csv\n"
+    "  amparo match uploads/ --json\n"
+    "  amparo --config /etc/amparo/amparo.toml serve --host 0.0.0.0",
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar=CONFIG_ENV,
+            show_envvar=False,
+            help="TOML file of settings (keys are setting names, e.g. database_url); "
+            f"AMPARO_* variables win over it. Default: ${CONFIG_ENV}.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Amparo's commands (see ``amparo COMMAND --help``)."""
+    ctx.obj = {"config": config}
 
 
 def main(*args: Any) -> None:

@@ -58,7 +58,15 @@ def demo_command(
         ),
     ] = None,
 ) -> None:
-    """Build a bank from synthetic images, scan variants and unrelated images, show matches."""
+    """Build a bank from synthetic images, scan variants and unrelated images, show matches.
+
+    Uses its own database (never AMPARO_DATABASE_URL) and only benign synthetic images.
+
+    Examples:
+
+      amparo demo
+      amparo demo --data-dir demo-data
+    """
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="amparo-demo-") as tmp:
         root = data_dir or Path(tmp)
@@ -216,5 +224,5 @@ def _evidence_line(evidence: Evidence) -> str:
     return " ".join(parts)
 
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 app.command("demo")(demo_command)

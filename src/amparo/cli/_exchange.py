@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
-from amparo.cli._common import AmparoGroup, err, out, runtime
+from amparo.cli._common import EXIT_INPUT, AmparoGroup, err, out, print_table, runtime
+from amparo.cli._progress import Reporter
 from amparo.errors import AmparoError, InputError
 from amparo.exchanges import (
     EXCHANGE_APIS,
@@ -40,8 +41,14 @@ _APIS = ", ".join(f"{s.name} ({s.description})" for s in EXCHANGE_APIS.values())
 app = typer.Typer(
     cls=AmparoGroup,
     no_args_is_help=True,
+    add_completion=False,
     help="Fetch hash lists from exchanges (NCMEC, StopNCII, ThreatExchange, Tech Against "
-    "Terrorism, local files) into banks.",
+    "Terrorism, local files) into banks.\n\n"
+    "Examples:\n\n"
+    "  amparo exchange add ncmec-genai --api ncmec --bank NCMEC_GENAI "
+    "--environment NGO_Generative_AI\n"
+    "  amparo exchange fetch ncmec-genai\n"
+    "  amparo exchange status",
 )
 
 Name = Annotated[str, typer.Argument(help="Exchange name, e.g. ncmec-industry.")]
@@ -55,8 +62,14 @@ SetOpts = Annotated[
 ]
 Tags = Annotated[
     list[str] | None,
-    typer.Option("--tag", help="A tag added to every entry (repeatable).", show_default=False),
+    typer.Option(
+        "--tag",
+        help="A tag added to every entry (repeatable).",
+        show_default=False,
+        metavar="TAG",
+    ),
 ]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")]
 
 
 def _config(sets: list[str] | None, tags: list[str] | None, **named: Any) -> dict[str, Any]:
@@ -89,13 +102,32 @@ def _iso(value: datetime | None) -> str:
 
 
 @app.command("apis")
-def apis() -> None:
-    """List the exchange APIs and their settings."""
+def apis(as_json: JsonOpt = False) -> None:
+    """List the exchange APIs, their settings (--set KEY=VALUE) and credential format.
+
+    Examples:
+
+      amparo exchange apis
+      amparo exchange apis --json
+    """
+    if as_json:
+        for spec in EXCHANGE_APIS.values():
+            print(
+                json.dumps(
+                    {
+                        "api": spec.name,
+                        "description": spec.description,
+                        "settings": dict(spec.config_help),
+                        "credentials": spec.credential_format,
+                    }
+                )
+            )
+        return
     table = Table("api", "what", "settings", "credentials")
     for spec in EXCHANGE_APIS.values():
         settings = "\n".join(f"{k}: {v}" for k, v in spec.config_help.items())
         table.add_row(spec.name, spec.description, settings, spec.credential_format)
-    out.print(table)
+    print_table(table)
 
 
 @app.command("add")
@@ -122,9 +154,17 @@ def add(
             show_default=False,
         ),
     ] = None,
-    disabled: Annotated[bool, typer.Option(help="Add it disabled (no fetches).")] = False,
+    disabled: Annotated[
+        bool, typer.Option("--disabled", help="Add it disabled (no fetches).")
+    ] = False,
 ) -> None:
-    """Add an exchange feeding a bank; asks for credentials (hidden) when the API needs them."""
+    """Add an exchange feeding a bank; asks for credentials (hidden) when the API needs them.
+
+    Examples:
+
+      amparo exchange add ncmec-genai --api ncmec --bank NCMEC_GENAI --environment NGO_Generative_AI
+      amparo exchange add partner --api file --bank PARTNER --path list.txt --set signal_type=pdq
+    """
     spec = resolve_api(api, EXCHANGE_APIS)
     if not spec.credential_fields and _from_env(ctx, "credentials"):
         credentials = None  # a variable set for other exchanges; this API takes none
@@ -150,7 +190,10 @@ def add(
             box=box,
             enabled=not disabled,
         )
-    out.print(f"added exchange {exchange.name} ({exchange.api}) feeding bank {exchange.bank}")
+    out.print(
+        f"added exchange {exchange.name} ({exchange.api}) feeding bank {exchange.bank}",
+        markup=False,
+    )
 
 
 @app.command("update")
@@ -170,7 +213,14 @@ def update(
         ),
     ] = False,
 ) -> None:
-    """Enable/disable an exchange, replace its settings (next fetch is full) or credentials."""
+    """Enable/disable an exchange, replace its settings (next fetch is full) or credentials.
+
+    Examples:
+
+      amparo exchange update ncmec-genai --disable
+      amparo exchange update ncmec-genai --credentials
+      amparo exchange update partner --set signal_type=md5 --tag partner
+    """
     amparo = runtime(ctx)
     with amparo.session() as s:
         current = get_exchange(s, name)
@@ -185,13 +235,14 @@ def update(
         exchange = update_exchange(
             s, name, enabled=enable, config=config, credentials=credentials, box=box
         )
-    out.print(f"updated exchange {exchange.name} ({'enabled' if exchange.enabled else 'disabled'})")
+    state = "enabled" if exchange.enabled else "disabled"
+    out.print(f"updated exchange {exchange.name} ({state})", markup=False)
 
 
 def _progress_text(p: FetchProgress) -> str:
     c = p.counts
     return (
-        f"{p.exchange}: {p.phase} batch {p.batches}, {c.items} items "
+        f"{p.exchange}: {p.phase} batch {p.batches} "
         f"(+{c.added} ~{c.updated} -{c.removed} ={c.unchanged}, {c.unusable} unusable)"
     )
 
@@ -201,18 +252,11 @@ def _fetch_one(ctx: typer.Context, name: str, force: bool, quiet: bool) -> Fetch
     with amparo.session() as s:
         needs_key = get_exchange(s, name).has_credentials
     box = amparo.credential_box() if needs_key else None
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"{name}: starting")
+    with Reporter(f"{name}: starting", "items", quiet=quiet) as bar:
 
         def report(p: FetchProgress) -> None:
-            bar.update(task, description=_progress_text(p))
+            bar.describe(_progress_text(p))
+            bar.update(p.counts.items)
 
         return fetch_exchange(amparo.session, name, box=box, force=force, progress=report)
 
@@ -223,11 +267,20 @@ def fetch(
     names: Annotated[list[str] | None, typer.Argument(help="Exchanges to fetch.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Fetch every enabled exchange.")] = False,
     force: Annotated[
-        bool, typer.Option(help="Take over a fetch that another process holds.")
+        bool, typer.Option("--force", help="Take over a fetch that another process holds.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON results.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress.")] = False,
 ) -> None:
-    """Fetch new, changed and retracted hashes; an interrupted fetch resumes where it stopped."""
+    """Fetch new, changed and retracted hashes; an interrupted fetch resumes where it stopped.
+
+    Exit 2 if a fetch failed (the others still run).
+
+    Examples:
+
+      amparo exchange fetch ncmec-genai
+      amparo exchange fetch --all --quiet
+    """
     if all_:
         with runtime(ctx).session() as s:
             names = [e.name for e in list_exchanges(s) if e.enabled]
@@ -236,12 +289,12 @@ def fetch(
     failures: list[AmparoError] = []
     for name in names:
         try:
-            result = _fetch_one(ctx, name, force, as_json)
+            result = _fetch_one(ctx, name, force, quiet)
         except AmparoError as exc:
             if len(names) == 1:
                 raise
             failures.append(exc)
-            err.print(f"[bold red]{name}:[/] {exc.diagnostics()}", highlight=False)
+            err.print(f"[bold red]{escape(name)}:[/] {escape(exc.diagnostics())}", highlight=False)
             continue
         if as_json:
             print(json.dumps(result.to_dict()))
@@ -251,10 +304,10 @@ def fetch(
                 f"{name}: {result.batches} batches, {c.items} items: {c.added} added, "
                 f"{c.updated} updated, {c.removed} removed, {c.unchanged} unchanged, "
                 f"{c.unusable} unusable" + (" (full fetch)" if result.full else ""),
-                soft_wrap=True,
+                markup=False,
             )
     if failures:
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_INPUT)
 
 
 def _status_rows(e: Exchange) -> Mapping[str, str]:
@@ -277,9 +330,15 @@ def _status_rows(e: Exchange) -> Mapping[str, str]:
 def status(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="One exchange (default: all).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Fetch status: entries, last success, progress, running fetches, last error."""
+    """Fetch status: entries, last success, progress, running fetches, last error.
+
+    Examples:
+
+      amparo exchange status
+      amparo exchange status ncmec-genai --json
+    """
     with runtime(ctx).session() as s:
         exchanges = [get_exchange(s, name)] if name else list_exchanges(s)
     if as_json:
@@ -291,15 +350,21 @@ def status(
         for key, value in _status_rows(e).items():
             table.add_row(key, value)
         table.add_row("settings", json.dumps(dict(e.config)))
-        out.print(table)
+        print_table(table)
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """List exchanges."""
+    """List exchanges.
+
+    Examples:
+
+      amparo exchange list
+      amparo exchange list --json
+    """
     with runtime(ctx).session() as s:
         exchanges = list_exchanges(s)
     if as_json:
@@ -318,7 +383,7 @@ def list_(
             rows["last success"],
             (e.last_fetch_error or "")[:60],
         )
-    out.print(table)
+    print_table(table)
 
 
 @app.command("delete")
@@ -326,14 +391,24 @@ def delete(
     ctx: typer.Context,
     name: Name,
     delete_entries: Annotated[
-        bool, typer.Option(help="Also delete the entries it added to its bank.")
+        bool,
+        typer.Option("--delete-entries", help="Also delete the entries it added to its bank."),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask.")] = False,
 ) -> None:
-    """Delete an exchange (its entries stay in the bank unless --delete-entries)."""
+    """Delete an exchange (its entries stay in the bank unless --delete-entries).
+
+    Examples:
+
+      amparo exchange delete partner
+      amparo exchange delete partner --delete-entries --yes
+    """
     what = "and its entries " if delete_entries else ""
     if not yes:
         typer.confirm(f"delete exchange {name} {what}?", abort=True)
     with runtime(ctx).session() as s:
         removed = delete_exchange(s, name, delete_entries=delete_entries)
-    out.print(f"deleted exchange {name}" + (f" and {removed} entries" if delete_entries else ""))
+    out.print(
+        f"deleted exchange {name}" + (f" and {removed} entries" if delete_entries else ""),
+        markup=False,
+    )

@@ -9,14 +9,23 @@ from typing import Annotated
 import typer
 
 from amparo import ledger
-from amparo.cli._common import AmparoGroup, err, runtime
+from amparo.cli._common import AmparoGroup, err, runtime, settings
+from amparo.cli._progress import Reporter
 from amparo.errors import InputError, NotFoundError
 from amparo.ledger import Ledger, Verifier
 
 __all__ = ["app"]
 
 app = typer.Typer(
-    cls=AmparoGroup, no_args_is_help=True, help="The tamper-evident ledger: proofs and audits."
+    cls=AmparoGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    help="The tamper-evident ledger: proofs and audits.\n\n"
+    "Exit 3 when a check fails (evidence of tampering or a broken proof).\n\n"
+    "Examples:\n\n"
+    "  amparo ledger verify\n"
+    "  amparo ledger prove 42 > entry42.tlog-proof\n"
+    "  amparo ledger verify --url https://host/ledger --vkey VKEY",
 )
 
 VkeyOpt = Annotated[str, typer.Option("--vkey", help="The log's verifier key (name+id+key).")]
@@ -47,7 +56,13 @@ def keygen(
         bool, typer.Option("--witness", help="Make a witness cosigning key (type 0x04).")
     ] = False,
 ) -> None:
-    """Generate a signing key; print its public verifier key (vkey) to publish."""
+    """Generate a signing key; print its public verifier key (vkey) to publish.
+
+    Examples:
+
+      amparo ledger keygen example.org/amparo --out /etc/amparo/ledger.key
+      amparo ledger keygen regulator.example/w1 --witness --out w.key
+    """
     alg = ledger.ALG_COSIGNATURE_V1 if witness else ledger.ALG_ED25519
     try:
         signer = ledger.generate_signer(name, alg)
@@ -60,7 +75,12 @@ def keygen(
 
 @app.command("vkey")
 def vkey(ctx: typer.Context) -> None:
-    """Print this log's verifier key (give it to auditors, witnesses and prosecutors)."""
+    """Print this log's verifier key (give it to auditors, witnesses and prosecutors).
+
+    Examples:
+
+      amparo ledger vkey
+    """
     signer = _ledger(ctx).signer
     if signer is None:
         raise NotFoundError("this ledger has no signing key", hint="set AMPARO_LEDGER_KEY_FILE")
@@ -69,7 +89,14 @@ def vkey(ctx: typer.Context) -> None:
 
 @app.command("checkpoint")
 def checkpoint(ctx: typer.Context) -> None:
-    """Integrate committed entries and sign (and have witnessed) a new checkpoint."""
+    """Integrate committed entries and sign (and have witnessed) a new checkpoint.
+
+    A server does this every AMPARO_LEDGER_CHECKPOINT_SECONDS.
+
+    Examples:
+
+      amparo ledger checkpoint
+    """
     log = _ledger(ctx)
     log.integrate()
     print(log.checkpoint(), end="")
@@ -80,7 +107,12 @@ def prove(
     ctx: typer.Context,
     entry_id: Annotated[int, typer.Argument(help="The entry's sequence number.")],
 ) -> None:
-    """Write a tlog-proof file for one entry (with its disclosed record) to stdout."""
+    """Write a tlog-proof file for one entry (with its disclosed record) to stdout.
+
+    Examples:
+
+      amparo ledger prove 42 > entry42.tlog-proof
+    """
     log = _ledger(ctx)
     try:
         text = log.prove(entry_id)
@@ -96,13 +128,24 @@ def disclose(
     ctx: typer.Context,
     entry_id: Annotated[int, typer.Argument(help="The entry's sequence number.")],
 ) -> None:
-    """Print an entry's full record and salt as JSON (for an auditor)."""
+    """Print an entry's full record and salt as JSON (for an auditor).
+
+    Examples:
+
+      amparo ledger disclose 42
+    """
     print(json.dumps(_ledger(ctx).disclose(entry_id).to_dict(), indent=2))
 
 
 @app.command("tallies")
 def tallies(ctx: typer.Context) -> None:
-    """Print every scan tally (JSON lines) and, on stderr, the total number of scans."""
+    """Print every scan tally in full (JSON lines: records an auditor checks) and, on
+    stderr, the total number of scans.
+
+    Examples:
+
+      amparo ledger tallies > tallies.jsonl
+    """
     total = 0
     for d in _ledger(ctx).tallies():
         total += int(json.loads(d.record_text)["data"]["scans"])
@@ -116,7 +159,15 @@ def check_proof(
     vkey: VkeyOpt,
     witness_vkey: WitnessOpt = None,
 ) -> None:
-    """Verify a proof file offline: signature, cosignatures, record and inclusion."""
+    """Verify a proof file offline: signature, cosignatures, record and inclusion.
+
+    Exit 3 if the proof does not hold.
+
+    Examples:
+
+      amparo ledger check-proof entry42.tlog-proof --vkey VKEY
+      amparo ledger check-proof entry42.tlog-proof --vkey VKEY --witness-vkey WVKEY
+    """
     try:
         text = proof.read_text()
     except OSError as exc:
@@ -142,27 +193,52 @@ def verify(
     ] = None,
     vkey: Annotated[str | None, typer.Option("--vkey", help="The log's verifier key.")] = None,
     witness_vkey: WitnessOpt = None,
-    state_dir: Annotated[
-        Path | None, typer.Option("--state-dir", help="Where to remember checkpoints seen.")
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            help="Folder where checkpoints seen are remembered (default: "
+            "AMPARO_LEDGER_AUDIT_DIR, else ledger-audit in the data directory).",
+            metavar="DIR",
+            show_default=False,
+        ),
     ] = None,
+    state_dir: Annotated[Path | None, typer.Option("--state-dir", hidden=True)] = None,
     light: Annotated[
         bool,
         typer.Option(
             "--light", help="Check signature and consistency only (O(log n) tiles, no entries)."
         ),
     ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress.")] = False,
 ) -> None:
-    """Audit a remote log (--url, --vkey), or recompute the local database's log."""
+    """Audit a remote log (--url, --vkey), or recompute the local database's log.
+
+    Exit 3 if anything does not verify: the message names each entry, tile or checkpoint.
+
+    Examples:
+
+      amparo ledger verify
+      amparo ledger verify --url https://host/ledger --vkey VKEY
+      amparo ledger verify --url https://host/ledger --vkey VKEY --light --state audit/
+    """
     witnesses = tuple(_vkey(w) for w in witness_vkey or [])
     if url is not None:
         if vkey is None:
             raise InputError("--url needs --vkey", hint="ask the log operator for its vkey")
-        if state_dir is None:
-            settings = runtime(ctx).settings
-            state_dir = settings.ledger_audit_dir or settings.data_dir / "ledger-audit"
-        report = ledger.audit_remote(
-            url, _vkey(vkey), state_dir, witness_keys=witnesses, full=not light
-        )
+        folder = state or state_dir
+        if folder is None:
+            config = settings(ctx)
+            folder = config.ledger_audit_dir or config.data_dir / "ledger-audit"
+        with Reporter(f"auditing {url}", "entries", quiet=quiet or light) as bar:
+            report = ledger.audit_remote(
+                url,
+                _vkey(vkey),
+                folder,
+                witness_keys=witnesses,
+                full=not light,
+                progress=bar.update,
+            )
         since = (
             f" (extends size {report.previous_size})" if report.previous_size is not None else ""
         )
@@ -173,7 +249,8 @@ def verify(
         )
         return
     log = _ledger(ctx)
-    local = log.verify_local(_vkey(vkey) if vkey else None)
+    with Reporter("verifying the ledger", "entries", quiet=quiet) as bar:
+        local = log.verify_local(_vkey(vkey) if vkey else None, progress=bar.update)
     err.print(
         f"OK: {local.size} entries and {local.checkpoints} checkpoint(s) verified", soft_wrap=True
     )

@@ -1,152 +1,274 @@
-"""``amparo hash`` and ``amparo match``."""
+"""``amparo hash`` and ``amparo match`` (also called ``amparo scan``).
+
+JSON output (``--json``, one object per file): ``signals`` is the API's shape (``pdq`` is
+``{"hash", "quality", "low_quality"}``), ``match`` adds the API's scan fields (``scan_id``,
+``matched``, ``matches``, ``provenance``...). The flat ``md5``, ``sha256``, ``pdq`` (the hex),
+``pdq_quality`` (and ``pdq_dihedral``) keys of earlier releases stay: scripts read them.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from amparo.cli._common import err, out, read_file, runtime
-from amparo.config import load_settings
-from amparo.errors import AmparoError
+from amparo.cli._common import (
+    EXIT_INPUT,
+    EXIT_MATCH,
+    err,
+    print_table,
+    read_file,
+    runtime,
+    settings,
+)
+from amparo.cli._progress import Reporter
+from amparo.errors import AmparoError, InputError
 from amparo.signals import Hasher
 
 __all__ = ["hash_app", "match_app", "scan_app"]
 
 Files = Annotated[list[Path], typer.Argument(help="Image files to read.", show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per input line.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per file, per line.")]
 Dihedral = Annotated[
     bool, typer.Option("--dihedral", help="Also use the 8 rotations/flips of the PDQ hash.")
 ]
+_TABLE_ALL_ROWS = 50
+"""Up to this many files, the table shows unmatched files too; above, only matches."""
 
 
 def _report_error(path: Path, exc: AmparoError, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"path": str(path), **exc.to_dict()}))
-    err.print(f"[red]{path}:[/] {exc.diagnostics()}", highlight=False)
-
-
-def hash_command(files: Files, as_json: JsonOpt = False, dihedral: Dihedral = False) -> None:
-    """Print the PDQ (with quality), MD5 and SHA-256 of each file."""
-    settings = load_settings()
-    hasher = Hasher(settings.media, settings.pdq_quality_threshold)
-    failed = False
-    table = Table("path", "pdq", "quality", "md5", "sha256")
-    for path in files:
-        try:
-            signals = hasher.hash_file(path, dihedral=dihedral)
-        except AmparoError as exc:
-            failed = True
-            _report_error(path, exc, as_json)
-            continue
-        row: dict[str, Any] = {"path": str(path), **_flat(signals.to_dict())}
-        if as_json:
-            print(json.dumps(row))
-        else:
-            table.add_row(
-                str(path), row["pdq"] or "-", str(row["pdq_quality"]), row["md5"], row["sha256"]
-            )
-    if not as_json and table.row_count:
-        out.print(table)
-    if failed:
-        raise typer.Exit(2)
+    err.print(f"[red]{escape(str(path))}:[/] {escape(exc.diagnostics())}", highlight=False)
 
 
 def _flat(signals: dict[str, Any]) -> dict[str, Any]:
-    """The --json fields: md5, sha256, pdq, pdq_quality (plus dihedral variants if asked)."""
+    """The flat keys of earlier releases: md5, sha256, pdq (hex), pdq_quality, and
+    pdq_dihedral when asked for."""
     pdq = signals.get("pdq") or {}
     row = {
         "md5": signals["md5"],
         "sha256": signals["sha256"],
-        "pdq": pdq.get("hash") if isinstance(pdq, dict) else pdq,
-        "pdq_quality": pdq.get("quality") if isinstance(pdq, dict) else signals.get("pdq_quality"),
+        "pdq": pdq.get("hash"),
+        "pdq_quality": pdq.get("quality"),
     }
     if signals.get("pdq_dihedral"):
         row["pdq_dihedral"] = signals["pdq_dihedral"]
     return row
 
 
-def match_command(
-    ctx: typer.Context,
-    files: Files,
-    as_json: JsonOpt = False,
-    dihedral: Dihedral = False,
-    include_low_quality: Annotated[
-        bool, typer.Option(help="Match PDQ hashes even below the quality threshold.")
-    ] = False,
-    provenance: Annotated[
-        bool, typer.Option(help="Also read AI provenance (C2PA, IPTC, generator metadata).")
-    ] = True,
+def hash_command(
+    ctx: typer.Context, files: Files, as_json: JsonOpt = False, dihedral: Dihedral = False
 ) -> None:
-    """Hash each file, match it against every bank and read its AI provenance.
+    """Print the PDQ (with its quality), MD5 and SHA-256 of each file.
 
-    Exit 1 if anything matched a bank (an AI-provenance verdict alone does not change the
-    exit code; see the 'provenance' column or field)."""
-    from amparo.usecases import scan_media  # the database stack: only for this command
+    Nothing is stored and no bank is read. Exit 2 if a file could not be hashed.
 
-    amparo = runtime(ctx)
-    any_match = failed = False
-    table = Table("path", "matched", "bank", "entry", "type", "distance", "category", "provenance")
+    Examples:
+
+      amparo hash photo.jpg
+      amparo hash photo.jpg --json --dihedral
+    """
+    config = settings(ctx)
+    hasher = Hasher(config.media, config.pdq_quality_threshold)
+    failed = False
+    table = Table("path")
+    table.add_column("pdq", no_wrap=True)  # hashes are shown whole
+    table.add_column("quality")
+    table.add_column("md5", no_wrap=True)
+    table.add_column("sha256", no_wrap=True)
     for path in files:
         try:
-            result = scan_media(
-                amparo,
-                read_file(path, amparo.settings.media.max_bytes),
-                filename=str(path),
-                source="cli",
-                dihedral=dihedral,
-                include_low_quality=include_low_quality,
-                with_provenance=provenance,
-            )
+            signals = hasher.hash_file(path, dihedral=dihedral).to_dict()
         except AmparoError as exc:
             failed = True
             _report_error(path, exc, as_json)
             continue
-        any_match = any_match or bool(result.matches)
+        row = _flat(signals)
         if as_json:
-            data = result.to_dict()
-            print(
-                json.dumps(
-                    {
-                        "path": str(path),
-                        **_flat(data["signals"]),
-                        "scan_id": data["scan_id"],
-                        "matches": data["matches"],
-                        "provenance": data["provenance"],
-                    }
-                )
-            )
-            continue
-        verdict = result.provenance.verdict if result.provenance else ""
-        if not result.matches:
-            table.add_row(str(path), "no", "", "", "", "", "", verdict)
-        for m in result.matches:
-            table.add_row(
-                str(path),
-                "[bold red]yes[/]",
-                m.bank,
-                str(m.entry_id),
-                m.signal_type,
-                str(m.distance),
-                m.category or "",
-                verdict,
-            )
+            print(json.dumps({"path": str(path), "signals": signals, **row}))
+        else:
+            quality = "-" if row["pdq_quality"] is None else str(row["pdq_quality"])
+            table.add_row(str(path), row["pdq"] or "-", quality, row["md5"], row["sha256"])
     if not as_json and table.row_count:
-        out.print(table)
+        print_table(table)
     if failed:
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_INPUT)
+
+
+def _walk(paths: list[Path]) -> Iterator[Path]:
+    """Files as given, and every file under a directory (recursively, sorted by path)."""
+    for path in paths:
+        if path.is_dir():
+            for folder, dirs, names in os.walk(path):
+                dirs.sort()
+                for name in sorted(names):
+                    yield Path(folder) / name
+        else:
+            yield path
+
+
+class _Resume:
+    """The ``--resume`` state file: one JSON line per file done, with its outcome."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.done: dict[str, str] = {}
+        self._cut_short = False
+        if path is None or not path.exists():
+            return
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"cannot read the resume file {path}: {exc}",
+                hint="give another --resume file, or delete this one to start over",
+            ) from None
+        self._cut_short = bool(text) and not text.endswith("\n")
+        for line in text.splitlines():
+            try:
+                item = json.loads(line)
+                self.done[str(item["path"])] = str(item["status"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by an interruption: that file is done again
+
+    @staticmethod
+    def key(path: Path) -> str:
+        return str(path.resolve())
+
+    def record(self, path: Path, status: str) -> None:
+        if self.path is None:
+            return
+        line = json.dumps({"path": self.key(path), "status": status}) + "\n"
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write("\n" + line if self._cut_short else line)
+        self._cut_short = False
+
+
+def match_command(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Image files, or directories to scan recursively.", show_default=False),
+    ],
+    as_json: JsonOpt = False,
+    dihedral: Dihedral = False,
+    include_low_quality: Annotated[
+        bool,
+        typer.Option(
+            "--include-low-quality", help="Match PDQ hashes even below the quality threshold."
+        ),
+    ] = False,
+    provenance: Annotated[
+        bool,
+        typer.Option(
+            "--provenance/--no-provenance",
+            help="Read AI provenance (C2PA, IPTC, generator metadata) too.",
+        ),
+    ] = True,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            help="State file: files it lists as done are skipped, and each file done is "
+            "added, so an interrupted scan of a directory goes on where it stopped.",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress.")] = False,
+) -> None:
+    """Hash each file, match it against every bank, read its AI provenance, and record the
+    scan (a match also goes to the ledger).
+
+    Exit 1 if anything matched a bank, even when another file failed; else 2 if a file
+    failed; else 0. An AI-provenance verdict alone does not change the exit code (see the
+    provenance column or field). With many files a progress bar shows on stderr.
+
+    Examples:
+
+      amparo match upload.jpg
+      amparo match uploads/ --json > results.jsonl
+      amparo match /srv/uploads --resume scan.state --quiet
+    """
+    from amparo.usecases import scan_media  # the database stack: only for this command
+
+    amparo = runtime(ctx)
+    state = _Resume(resume)
+    files = list(_walk(paths))
+    todo = [p for p in files if _Resume.key(p) not in state.done]
+    before = [state.done[_Resume.key(p)] for p in files if _Resume.key(p) in state.done]
+    any_match = "matched" in before
+    failed = "failed" in before
+    if before and not quiet:
+        err.print(f"skipping {len(before):,} file(s) already done (see {resume})", markup=False)
+    show_unmatched = len(files) <= _TABLE_ALL_ROWS
+    table = Table("path", "matched", "bank", "entry", "type", "distance", "category", "provenance")
+    with Reporter("scanning", "files", total=len(todo), quiet=quiet or len(todo) < 2) as bar:
+        for path in todo:
+            try:
+                result = scan_media(
+                    amparo,
+                    read_file(path, amparo.settings.media.max_bytes),
+                    filename=str(path),
+                    source="cli",
+                    dihedral=dihedral,
+                    include_low_quality=include_low_quality,
+                    with_provenance=provenance,
+                )
+            except AmparoError as exc:
+                failed = True
+                _report_error(path, exc, as_json)
+                state.record(path, "failed")
+                bar.advance()
+                continue
+            any_match = any_match or bool(result.matches)
+            state.record(path, "matched" if result.matches else "clean")
+            bar.advance()
+            if as_json:
+                data = result.to_dict()
+                print(json.dumps({"path": str(path), **data, **_flat(data["signals"])}))
+                continue
+            verdict = result.provenance.verdict if result.provenance else ""
+            if not result.matches and show_unmatched:
+                table.add_row(str(path), "no", "", "", "", "", "", verdict)
+            for m in result.matches:
+                table.add_row(
+                    str(path),
+                    "[bold red]yes[/]",
+                    m.bank,
+                    str(m.entry_id),
+                    m.signal_type,
+                    str(m.distance),
+                    m.category or "",
+                    verdict,
+                )
+    if not as_json and table.row_count:
+        print_table(table)
+    if len(files) > 1 and not quiet:
+        err.print(
+            f"{len(files):,} file(s): {'some matched' if any_match else 'none matched'}"
+            + ("; some failed (see above)" if failed else ""),
+            markup=False,
+        )
     if any_match:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_MATCH)
+    if failed:
+        raise typer.Exit(EXIT_INPUT)
 
 
-hash_app = typer.Typer()
+def _app() -> typer.Typer:
+    return typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+hash_app = _app()
 hash_app.command("hash")(hash_command)
-match_app = typer.Typer()
+match_app = _app()
 match_app.command("match")(match_command)
-scan_app = typer.Typer()
-scan_app.command("scan", help="The same as 'amparo match': hash, match, read provenance.")(
-    match_command
-)
+scan_app = _app()
+scan_app.command("scan")(match_command)

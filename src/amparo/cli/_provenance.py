@@ -13,8 +13,7 @@ from typing import Annotated
 
 import typer
 
-from amparo.cli._common import err, out, read_file
-from amparo.config import load_settings
+from amparo.cli._common import EXIT_INPUT, err, out, read_file, settings
 from amparo.errors import AmparoError, InputError
 from amparo.provenance import ProvenanceOptions, analyze, stamp
 from amparo.runtime import provenance_options
@@ -25,6 +24,7 @@ _COLOURS = {"declared_ai": "bold red", "likely_ai": "yellow", "stripped": "magen
 
 
 def provenance_command(
+    ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Image files to read.", show_default=False)],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object per file, one per line.")
@@ -40,10 +40,16 @@ def provenance_command(
 ) -> None:
     """Say whether each file declares or shows signs of AI generation, with the evidence.
 
-    Verdicts: declared_ai, likely_ai, stripped, no_ai_signal (never "not AI").
+    Verdicts: declared_ai, likely_ai, stripped, no_ai_signal (never "not AI"). Nothing is
+    stored. Exit 2 if a file could not be read.
+
+    Examples:
+
+      amparo provenance image.png
+      amparo provenance *.jpg --json --trust-anchor provider-root.pem
     """
-    settings = load_settings()
-    options = provenance_options(settings)
+    config = settings(ctx)
+    options = provenance_options(config)
     extra = tuple(read_file(path, 1_048_576) for path in trust_anchor or [])
     options = ProvenanceOptions(
         trust_anchors=options.trust_anchors + extra, classifiers=options.classifiers
@@ -51,7 +57,7 @@ def provenance_command(
     failed = False
     for path in files:
         try:
-            data = read_file(path, settings.media.max_bytes)
+            data = read_file(path, config.media.max_bytes)
         except AmparoError as exc:
             failed = True
             if as_json:
@@ -68,10 +74,11 @@ def provenance_command(
             mark = "*" if item.indicates != "none" else "-"
             out.print(f"  {mark} [{item.type}] {item.detail}", highlight=False, markup=False)
     if failed:
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_INPUT)
 
 
 def stamp_command(
+    ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="Image to stamp (PNG, JPEG or WebP).")],
     target: Annotated[Path, typer.Argument(help="Where to write the stamped image.")],
     generator: Annotated[
@@ -90,12 +97,18 @@ def stamp_command(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
 ) -> None:
-    """Label an AI generator's output: signed C2PA manifest, IPTC XMP, optional watermark."""
-    settings = load_settings()
+    """Label an AI generator's output: signed C2PA manifest, IPTC XMP, optional watermark.
+
+    Examples:
+
+      amparo stamp out.png out-stamped.png --generator "Example Diffusion" \\
+        --cert chain.pem --key key.pem --watermark
+    """
+    config = settings(ctx)
     if target.exists() and not force:
         raise InputError(f"{target} already exists", hint="choose another path or pass --force")
     stamped = stamp(
-        read_file(source, settings.media.max_bytes),
+        read_file(source, config.media.max_bytes),
         generator=generator,
         cert_pem=read_file(cert, 1_048_576),
         key_pem=read_file(key, 1_048_576),
@@ -109,7 +122,7 @@ def stamp_command(
     out.print(f"stamped {source} -> {target} as made by {generator}", highlight=False, markup=False)
 
 
-provenance_app = typer.Typer()
+provenance_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 provenance_app.command("provenance")(provenance_command)
-stamp_app = typer.Typer()
+stamp_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 stamp_app.command("stamp")(stamp_command)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
-from amparo.config import load_settings
+from amparo.cli._common import settings
+from amparo.cli._logging import uvicorn_log_config
+from amparo.config import CONFIG_ENV
 
 __all__ = ["app"]
 
 
 def serve_command(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    ctx: typer.Context,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[
         int,
@@ -23,18 +29,32 @@ def serve_command(
             "the database. One per CPU core serves the most lookups.",
         ),
     ] = 1,
-    log_level: Annotated[str, typer.Option(help="Log level: debug, info, warning...")] = "info",
+    log_level: Annotated[
+        str, typer.Option(help="Level of the server's own log lines: debug, info, warning.")
+    ] = "info",
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs).
 
-    Example: amparo serve --host 0.0.0.0 --port 8000 --workers 2
+    Each request is logged with its request id (X-Request-ID, echoed or made up);
+    AMPARO_LOG_FORMAT=json writes JSON lines. /healthz answers liveness probes, /readyz
+    readiness probes (503 until the indexes are loaded).
+
+    Examples:
+
+      amparo serve
+      amparo serve --host 0.0.0.0 --port 8000 --workers 2
+      AMPARO_LOG_FORMAT=json amparo serve --host 0.0.0.0
     """
     import uvicorn
 
     from amparo.runtime import Runtime
 
+    config = settings(ctx)
+    root = ctx.find_root().obj
+    if isinstance(root, dict) and root.get("config") is not None:
+        os.environ[CONFIG_ENV] = str(root["config"])  # the workers read the same file
     # Migrate once, here, before the workers start (each would race to do it).
-    Runtime.open(load_settings()).close()
+    Runtime.open(config).close()
     uvicorn.run(
         "amparo.api:app_from_environment",
         factory=True,
@@ -42,10 +62,12 @@ def serve_command(
         port=port,
         workers=workers,
         log_level=log_level,
+        log_config=uvicorn_log_config(config.log_format),
+        access_log=False,
         loop="uvloop",
         http="httptools",
     )
 
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 app.command("serve")(serve_command)

@@ -8,16 +8,30 @@ from typing import Annotated
 import typer
 
 from amparo import ledger
-from amparo.cli._common import AmparoGroup, err
+from amparo.cli._common import AmparoGroup, err, settings
+from amparo.cli._logging import setup_logging, uvicorn_log_config
 from amparo.errors import ConfigError, InputError
 
 __all__ = ["app"]
 
-app = typer.Typer(cls=AmparoGroup, no_args_is_help=True, help="Witness other logs' checkpoints.")
+app = typer.Typer(
+    cls=AmparoGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    help="Witness other logs' checkpoints.\n\n"
+    "Examples:\n\n"
+    "  amparo witness serve --key w.key --log-vkey VKEY --state witness.db --port 8090",
+)
+
+
+@app.callback()
+def _witness() -> None:
+    """Witness other logs' checkpoints (a group, so that the command is `witness serve`)."""
 
 
 @app.command("serve")
 def serve(
+    ctx: typer.Context,
     key: Annotated[
         Path, typer.Option("--key", help="Witness key (amparo ledger keygen --witness).")
     ],
@@ -34,7 +48,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
 ) -> None:
-    """Serve POST /add-checkpoint: verify, check consistency, store, cosign."""
+    """Serve POST /add-checkpoint: verify, check consistency, store, cosign.
+
+    Examples:
+
+      amparo ledger keygen regulator.example/w1 --witness --out w.key
+      amparo witness serve --key w.key --log-vkey VKEY --state witness.db --port 8090
+    """
     import uvicorn
 
     from amparo.api import create_witness_app
@@ -51,5 +71,12 @@ def serve(
         raise InputError(f"bad --log-vkey: {exc}") from None
     url = state if "://" in state else f"sqlite:///{Path(state).resolve()}"
     app_ = create_witness_app(signer, logs, WitnessStore(url))
-    err.print(f"witness {signer.verifier.vkey} for {len(logs)} log(s) on http://{host}:{port}")
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    log_format = settings(ctx).log_format
+    setup_logging(log_format, server=True)
+    err.print(
+        f"witness {signer.verifier.vkey} for {len(logs)} log(s) on http://{host}:{port}",
+        markup=False,
+    )
+    uvicorn.run(
+        app_, host=host, port=port, log_level="info", log_config=uvicorn_log_config(log_format)
+    )

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +94,9 @@ def _checkpoint(
     return cp, note, tuple(k for k in signed if k != log_key.vkey)
 
 
-def _recomputed(http: httpx.Client, base: str, size: int) -> TileNodes:
+def _recomputed(
+    http: httpx.Client, base: str, size: int, progress: Callable[[int, int], None] | None
+) -> TileNodes:
     """Fetch every entry bundle, rebuild every tile, and compare each with the tile served."""
     leaves: list[bytes] = []
     for key in tiles_for_size(size):
@@ -101,6 +104,8 @@ def _recomputed(http: httpx.Client, base: str, size: int) -> TileNodes:
             bkey = TileKey(-1, key.index, key.width)
             where = f"{base}/{tile_path(bkey)}"
             leaves.extend(_bundle_leaves(_get(http, where), bkey, where))
+            if progress is not None:
+                progress(len(leaves), size)
     tiles = build_tiles(leaves)
     for key in tiles_for_size(size):
         where = f"{base}/{tile_path(key)}"
@@ -140,6 +145,7 @@ def audit_remote(
     witness_keys: tuple[Verifier, ...] = (),
     full: bool = True,
     client: httpx.Client | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AuditReport:
     """Audit the log served at ``url`` (the prefix holding ``checkpoint`` and ``tile/``).
 
@@ -150,12 +156,14 @@ def audit_remote(
     3. the tree's root equals the checkpoint's root;
     4. the tree extends the checkpoint remembered from the previous audit (no truncation,
        no split view); then the new checkpoint is remembered.
+
+    ``progress`` hears (entries fetched, entries in all) after each entry bundle (``full``).
     """
     base = url.rstrip("/")
     http = client or httpx.Client(timeout=30.0, follow_redirects=True)
     try:
         cp, note, cosigners = _checkpoint(http, base, log_key, witness_keys)
-        nodes = _recomputed(http, base, cp.size) if full else _served(http, base, cp.size)
+        nodes = _recomputed(http, base, cp.size, progress) if full else _served(http, base, cp.size)
         try:
             root = subtree_hash(nodes, 0, cp.size) if cp.size else EMPTY_ROOT
         except ValueError as exc:  # a served tile of the wrong size

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -285,7 +285,9 @@ class Ledger:
         raw = json.dumps(extra, sort_keys=True, separators=(",", ":")).encode()
         return ProofFile(d.index, tuple(hashes), note, raw).text()
 
-    def verify_local(self, log_key: Verifier | None = None) -> LocalReport:
+    def verify_local(
+        self, log_key: Verifier | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> LocalReport:
         """Recompute the tree from stored records and salts; see :func:`verify_local`."""
         key = log_key or self.verifier
         if key is None:
@@ -293,7 +295,7 @@ class Ledger:
                 "no log key to check checkpoints against", hint="pass --vkey"
             )
         with self.session() as s:
-            return verify_local(s, key)
+            return verify_local(s, key, progress)
 
     def round(self) -> None:
         """One round of the server's checkpointer: integrate, then sign if there is a key."""

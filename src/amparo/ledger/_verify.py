@@ -6,6 +6,7 @@ are read first, then the state, then only what lies below that state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -21,6 +22,10 @@ from amparo.ledger._tiles import HASH, TILE_WIDTH, TileBuilder, TileNodes, tile_
 __all__ = ["LocalReport", "build_tiles", "verify_local"]
 
 _MAX_SHOWN = 20
+_PROGRESS_EVERY = 1000
+
+Progress = Callable[[int, int], None]
+"""Called with (entries checked, entries in all) while a long verification runs."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +48,13 @@ def _memory_nodes(size: int, tiles: dict[tuple[int, int], bytes]) -> TileNodes:
     return TileNodes(size, lambda lv, ix, w: tiles.get((lv, ix), b"")[: w * HASH])
 
 
-def _check_entries(s: Session, size: int, problems: list[str]) -> list[bytes]:
+def _check_entries(
+    s: Session, size: int, problems: list[str], progress: Progress | None = None
+) -> list[bytes]:
     leaves: list[bytes] = []
     for row in _repo.iter_placed(s, size):
+        if progress is not None and len(leaves) % _PROGRESS_EVERY == 0:
+            progress(len(leaves), size)
         index = row.leaf_index
         assert index is not None  # filtered above
         while len(leaves) < index:
@@ -63,6 +72,8 @@ def _check_entries(s: Session, size: int, problems: list[str]) -> list[bytes]:
             f"entries from index {len(leaves)} to {size - 1} are missing (log truncated)"
         )
         leaves.extend([b"\x00" * HASH] * (size - len(leaves)))
+    if progress is not None:
+        progress(size, size)
     return leaves
 
 
@@ -99,18 +110,20 @@ def _check_tiles(
             )
 
 
-def verify_local(session: Session, log_key: Verifier) -> LocalReport:
+def verify_local(
+    session: Session, log_key: Verifier, progress: Progress | None = None
+) -> LocalReport:
     """Recompute the tree from stored records and salts and check it against the stored
     tiles, the integrated root and every signed checkpoint (signature by ``log_key``).
 
     Raises :class:`LedgerVerificationError` listing each problem with its entry, index, tile
-    or checkpoint.
+    or checkpoint. ``progress`` hears how many entries are checked, every thousand.
     """
     checkpoints = _repo.checkpoints(session)
     state = _repo.state(session)
     size = state.tree_size if state else 0
     problems: list[str] = []
-    leaves = _check_entries(session, size, problems)
+    leaves = _check_entries(session, size, problems, progress)
     tiles = build_tiles(leaves)
     _check_tiles(session, size, tiles, problems)
     nodes = _memory_nodes(size, tiles)

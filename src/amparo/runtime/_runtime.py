@@ -8,11 +8,13 @@ from contextlib import contextmanager
 from functools import cached_property
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from amparo import auth, ledger
 from amparo.config import Settings
-from amparo.errors import UnavailableError
+from amparo.errors import ConfigError, UnavailableError
 from amparo.events import Event
 from amparo.exchanges import CredentialBox
 from amparo.ledger import Ledger
@@ -75,13 +77,34 @@ class Runtime:
 
         ``classifiers`` are external, vetted services (see :class:`amparo.provenance.Classifier`)
         whose scores every scan adds to its provenance evidence.
+
+        A database URL that cannot work (unknown scheme or driver, unreachable server, wrong
+        port, missing database, refused login) is a :class:`ConfigError` naming the URL
+        without its password, never the driver's traceback.
         """
         settings.check()
         if settings.database_url is None:
             settings.data_path()
-        engine = create_engine_for(settings.resolved_database_url)
-        if run_migrations:
-            migrate(engine)
+        url = settings.resolved_database_url
+        try:
+            engine = create_engine_for(url)
+        # ImportError: the URL names a driver that is not installed (e.g. mysql://).
+        except (ArgumentError, ImportError) as exc:
+            raise ConfigError(
+                f"cannot use the database URL {_shown(url)}: {_first_line(exc)}",
+                hint="set AMPARO_DATABASE_URL to e.g. postgresql+psycopg://USER@HOST:5432/DB, "
+                "or unset it for SQLite in the data directory",
+            ) from None
+        try:
+            if run_migrations:
+                migrate(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            raise ConfigError(
+                f"cannot connect to the database {_shown(url)}: {_first_line(exc.orig or exc)}",
+                hint="check that the server runs at that host and port, that the database "
+                "exists (createdb) and that the user may log in; or fix AMPARO_DATABASE_URL",
+            ) from None
         return cls(settings, engine, classifiers=classifiers)
 
     # -- state ------------------------------------------------------------------------------
@@ -229,3 +252,17 @@ class Runtime:
         """:meth:`stop`, then release the database."""
         self.stop()
         self.engine.dispose()
+
+
+def _shown(url: str) -> str:
+    """The URL as it can be printed: its password masked (or the text, if not a URL)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1] if "@" in url else url
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's message, first line only (psycopg adds hints and SQLAlchemy links)."""
+    text = str(exc).strip().splitlines()
+    return text[0].strip() if text else type(exc).__name__
