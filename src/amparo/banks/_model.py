@@ -26,16 +26,21 @@ __all__ = [
 DEFAULT_PDQ_THRESHOLD = 31
 # NCMEC industry classification (A1, A2, B1, B2) and IWF categories (A, B, C).
 CATEGORIES: tuple[str, ...] = ("A1", "A2", "B1", "B2", "A", "B", "C")
-_BANK_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+# HMA's UPPER_WITH_UNDERSCORE, with at least one letter: "_" or "__1" names nothing.
+_BANK_NAME = re.compile(r"(?=[A-Z0-9_]*[A-Z])[A-Z_][A-Z0-9_]*")
 _TAG = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,63}")
 MAX_NOTE = 255
 
 
 def check_bank_name(name: str) -> str:
-    """Bank names are UPPER_WITH_UNDERSCORE (as in HMA), at most 255 characters."""
-    if not isinstance(name, str) or not _BANK_NAME.fullmatch(name) or len(name) > 255:
+    """Bank names are UPPER_WITH_UNDERSCORE (HMA's ``[A-Z_][A-Z0-9_]*``) with at least one
+    letter, at most 255 characters."""
+    if not isinstance(name, str) or len(name) > 255 or not _BANK_NAME.fullmatch(name):
         raise InputError(
-            f"invalid bank name {name!r}: bank names must be UPPER_WITH_UNDERSCORE",
+            f"invalid bank name {name[:300]!r}: bank names must be UPPER_WITH_UNDERSCORE "
+            "with at least one letter"
+            if isinstance(name, str)
+            else "invalid bank name: bank names must be UPPER_WITH_UNDERSCORE",
             hint="use capital letters, digits and underscores, not starting with a digit, "
             "e.g. NCMEC_INDUSTRY",
         )
