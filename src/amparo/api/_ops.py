@@ -16,12 +16,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from amparo.api._deps import RuntimeDep, require_role
+from amparo.api._route import GuardedRoute
 from amparo.auth import Principal
 from amparo.store import ping
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=GuardedRoute)
 
 # HMA reports its index stale when it has not refreshed for this long.
 _STALE_SECONDS = 65.0

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from amparo.api._deps import RuntimeDep, require_role
+from amparo.api._route import GuardedRoute
 from amparo.api._schemas import MatchListOut, ScanOut, SignalsOut
 from amparo.api._uploads import read_upload
 from amparo.auth import Principal
@@ -24,7 +25,7 @@ from amparo.usecases import match_hashes, scan_media
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", tags=["scan"])
+router = APIRouter(prefix="/v1", tags=["scan"], route_class=GuardedRoute)
 
 Scanner = Annotated[Principal, Depends(require_role("scanner"))]
 

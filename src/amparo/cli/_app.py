@@ -16,6 +16,7 @@ import typer.core
 import typer.main
 
 from amparo.cli._common import AmparoGroup
+from amparo.cli._guard import guard
 
 __all__ = ["COMMANDS", "app", "main"]
 
@@ -61,7 +62,7 @@ class LazyGroup(AmparoGroup):
         target = COMMANDS[cmd_name][0]
         module_name, _, attr = target.partition(":")
         sub: typer.Typer = getattr(importlib.import_module(module_name), attr)
-        command = typer.main.get_command(sub)
+        command = guard(typer.main.get_command(sub))  # every command's input checked first
         command.name = cmd_name
         return command
 
