@@ -287,8 +287,8 @@ def _check(method: str, url: str, status: int, answer: bytes, content_type: str)
     hma = url.startswith(HMA_PREFIXES)
     if status >= 400 and not hma and content_type.startswith("application/json"):
         body = json.loads(answer)
-        assert isinstance(body, dict) and {"error", "message"} <= set(body), where
-        assert set(body) <= {"error", "message", "hint", "errors", "rows"}, where
+        assert isinstance(body, dict) and {"error", "message", "hint"} <= set(body), where
+        assert set(body) <= {"error", "message", "hint", "errors", "rows", "status"}, where
 
 
 @pytest.mark.usefixtures("offline")

@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 from starlette.datastructures import Headers
 
 from amparo import inputs
+from amparo.api._errors import error_body
 from amparo.errors import (
     AmparoError,
     AuthenticationError,
@@ -61,7 +62,7 @@ def _public(path: str) -> bool:
 
 
 async def _send_error(send: Send, exc: AmparoError, headers: list[tuple[bytes, bytes]]) -> None:
-    body = json.dumps(exc.to_dict()).encode()
+    body = json.dumps(error_body(exc)).encode()
     await send(
         {
             "type": "http.response.start",
