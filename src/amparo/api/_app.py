@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from amparo import __version__
 from amparo.api import _banks, _exchanges, _ledger, _ops, _provenance, _scan, hma
+from amparo.api._docs import install_docs
 from amparo.api._errors import install_error_handlers
 from amparo.api._gate import Gate
 from amparo.api._metrics import Metrics
@@ -57,10 +58,13 @@ def create_app(settings: Settings, *, amparo: Runtime | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package by install_docs: no CDN
+        redoc_url=None,
     )
     app.state.amparo = runtime
     app.state.metrics = Metrics(runtime)
     install_error_handlers(app)
+    install_docs(app)
     for router in (
         _ops.router,
         _scan.router,
