@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 
 from amparo.errors import InputError, InvalidJSONError
@@ -89,31 +90,35 @@ def check_json(value: object, *, what: str) -> object:
     Walks without recursion, so any depth is refused rather than crashed on.
     """
     stack: list[tuple[object, Path]] = [(value, ())]
-    while stack:
+    while stack:  # where a value is, is only spelled out when it is refused
         item, path = stack.pop()
-        if isinstance(item, dict | list) and len(path) >= MAX_JSON_DEPTH:  # the 33rd level
-            raise InputError(
-                f"{what} is nested more than {MAX_JSON_DEPTH} levels deep",
-                hint="flatten the document",
-            )
         if isinstance(item, str):
-            check_text(item, what=_where(what, path))
+            if "\x00" in item or not item.isascii():
+                check_text(item, what=_where(what, path))
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
-            check_int(item, what=_where(what, path))
+            if not INT64_MIN <= item <= INT64_MAX:
+                check_int(item, what=_where(what, path))
         elif isinstance(item, float):
             if not math.isfinite(item):
                 raise InputError(
                     f"{_where(what, path)} is not a finite number",
                     hint="numbers must be finite and within the range of a double",
                 )
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                check_text(str(key), what=f"a key of {_where(what, path)}")
-                stack.append((child, (*path, str(key))))
-        elif isinstance(item, list):
-            stack.extend((child, (*path, i)) for i, child in enumerate(item))
+        elif isinstance(item, dict | list):
+            if len(path) >= MAX_JSON_DEPTH:  # this container is the 33rd level
+                raise InputError(
+                    f"{what} is nested more than {MAX_JSON_DEPTH} levels deep",
+                    hint="flatten the document",
+                )
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    if "\x00" in key or not key.isascii():
+                        check_text(key, what=f"a key of {_where(what, path)}")
+                    stack.append((child, (*path, key)))
+            else:
+                stack.extend((child, (*path, i)) for i, child in enumerate(item))
     return value
 
 
@@ -127,14 +132,67 @@ def _no_constants(what: str) -> Callable[[str], object]:
     return refuse
 
 
+# In JSON text a NUL or a lone surrogate can only arrive as an escape: strict parsing refuses
+# raw control characters, and UTF-8 cannot carry surrogates.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+class _Numbers:
+    """``json.loads`` hooks that note whether any number breaks a rule (then the document is
+    walked to say where), at C speed for documents without numbers."""
+
+    def __init__(self) -> None:
+        self.suspect = False
+
+    def integer(self, digits: str) -> int:
+        value = int(digits)  # over 4,300 digits: ValueError, answered by load_json
+        self.suspect |= not INT64_MIN <= value <= INT64_MAX
+        return value
+
+    def real(self, digits: str) -> float:
+        value = float(digits)
+        self.suspect |= not math.isfinite(value)
+        return value
+
+
+def _check_depth(value: object, *, what: str) -> None:
+    """At most :data:`MAX_JSON_DEPTH` levels of arrays and objects, walked level by level."""
+    level = [value]
+    for _ in range(MAX_JSON_DEPTH):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)  # type: ignore[attr-defined]
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return
+    raise InputError(
+        f"{what} is nested more than {MAX_JSON_DEPTH} levels deep", hint="flatten the document"
+    )
+
+
 def load_json(data: str | bytes, *, what: str) -> object:
-    """``data`` parsed as strict JSON and checked by :func:`check_json`.
+    """``data`` parsed as strict JSON (UTF-8, when bytes) and checked as :func:`check_json`
+    checks a value — without walking every value of a document that cannot break a rule.
 
     :class:`~amparo.errors.InvalidJSONError` when it is not JSON at all (broken syntax, not
     UTF-8); :class:`InputError` when it is JSON that breaks a rule.
     """
     try:
-        value = json.loads(data, parse_constant=_no_constants(what))
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        raise InvalidJSONError(
+            f"{what} is not valid JSON: it is not UTF-8", hint="send UTF-8 encoded JSON"
+        ) from None
+    numbers = _Numbers()
+    try:
+        value = json.loads(
+            text,
+            parse_int=numbers.integer,
+            parse_float=numbers.real,
+            parse_constant=_no_constants(what),
+        )
     except RecursionError:
         raise InputError(
             f"{what} is nested more than {MAX_JSON_DEPTH} levels deep",
@@ -145,13 +203,13 @@ def load_json(data: str | bytes, *, what: str) -> object:
             f"{what} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
             hint="send one JSON document, UTF-8 encoded",
         ) from None
-    except UnicodeDecodeError:
-        raise InvalidJSONError(
-            f"{what} is not valid JSON: it is not UTF-8", hint="send UTF-8 encoded JSON"
-        ) from None
-    except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
+    except ValueError as exc:  # an integer longer than Python converts (4,300 digits)
         raise InputError(
             f"{what} holds a number Amparo cannot read: {exc}",
             hint=f"integers must be between {INT64_MIN} and {INT64_MAX}",
         ) from None
-    return check_json(value, what=what)
+    if numbers.suspect or _SUSPECT_ESCAPE.search(text) or text_problem(text) is not None:
+        return check_json(value, what=what)  # finds the value, and says where it is
+    if isinstance(value, dict | list):
+        _check_depth(value, what=what)
+    return value

@@ -51,10 +51,17 @@ def test_the_64_bit_edges() -> None:
             inputs.check_int(outside, what="n")
 
 
-good_leaf = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=5)
+good_text = st.text(st.characters(exclude_characters="\x00"), max_size=5)
+good_leaf = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | good_text
+)
 good_json: st.SearchStrategy[Any] = st.recursive(
     good_leaf,
-    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(good_text, c, max_size=3),
     max_leaves=15,
 )
 bad_leaf = st.sampled_from(["a\x00", "\ud800", 2**63, -(2**63) - 1, float("inf"), float("nan")])
@@ -89,6 +96,30 @@ def test_good_json_passes(value: Any) -> None:
 def test_one_bad_value_anywhere_is_found(value: Any) -> None:
     with pytest.raises(InputError):
         inputs.check_json(value, what="body")
+    with pytest.raises(InputError):  # the text's quick path finds it too
+        inputs.load_json(json.dumps(value), what="body")
+
+
+def _verdict(check: Any) -> str | None:
+    try:
+        check()
+    except InputError as exc:
+        return exc.message
+    return None
+
+
+@given(st.one_of(good_json, with_one_bad_leaf()), st.integers(0, 40))
+def test_parsing_and_walking_agree(value: Any, depth: int) -> None:
+    """load_json skips the walk when the text shows nothing suspect: it must refuse exactly
+    what the walk refuses (NaN and Infinity, which JSON has no words for, in its own words)."""
+    nested = value
+    for _ in range(depth):
+        nested = [nested]
+    walked = _verdict(lambda: inputs.check_json(nested, what="body"))
+    parsed = _verdict(lambda: inputs.load_json(json.dumps(nested), what="body"))
+    assert (parsed is None) == (walked is None), (parsed, walked)
+    if parsed is not None and "JSON number" not in parsed:
+        assert parsed == walked
 
 
 def test_the_refusal_names_where_the_value_is() -> None:
