@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.datastructures import Headers, UploadFile
 
+from amparo import auth
 from amparo.api import create_app
 from amparo.api._gate import JSON_BODY_LIMIT
 from amparo.api._uploads import read_upload
@@ -74,7 +76,8 @@ def call(
 
 
 @pytest.fixture
-def app(tmp_path: Path, database_url: str) -> Any:
+def app(tmp_path: Path, database_url: str) -> Iterator[tuple[FastAPI, Amparo]]:
+    """The app over a runtime with a 1 MiB media limit, and the runtime."""
     settings = Settings(
         data_dir=tmp_path / "data", database_url=database_url, media_max_bytes=MEDIA_LIMIT
     )
@@ -85,8 +88,6 @@ def app(tmp_path: Path, database_url: str) -> Any:
 
 @pytest.fixture
 def key(app: tuple[FastAPI, Amparo]) -> str:
-    from amparo import auth
-
     with app[1].session() as s:
         return auth.create_key(s, name="k", role="admin")[1]
 
