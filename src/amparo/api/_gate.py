@@ -120,10 +120,12 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def _too_large(limit: int) -> MediaTooLargeError:
+def _too_large(limit: int, *, upload: bool) -> MediaTooLargeError:
     return MediaTooLargeError(
         f"request body is over the {limit}-byte limit",
-        hint="send smaller files, or raise AMPARO_MEDIA_MAX_BYTES",
+        hint="send smaller files, or raise AMPARO_MEDIA_MAX_BYTES"
+        if upload
+        else "split the request: a body other than an upload is at most 4 MiB",
     )
 
 
@@ -157,7 +159,7 @@ class Gate:
         limit = self.upload_limit if multipart else JSON_BODY_LIMIT
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _send_error(send, _too_large(limit), [])
+            await _send_error(send, _too_large(limit, upload=multipart), [])
             return
         try:
             _check_path(scope)
@@ -175,7 +177,7 @@ class Gate:
                 return  # the client is gone: nobody to answer
             body.extend(message.get("body", b""))
             if len(body) > limit:
-                await _send_error(send, _too_large(limit), [])
+                await _send_error(send, _too_large(limit, upload=False), [])
                 return
             if not message.get("more_body", False):
                 break
@@ -212,7 +214,7 @@ class Gate:
         with contextlib.suppress(_BodyTooLarge):  # answered below, once
             await self.app(scope, limited, unless_over)
         if over and not answered:
-            await _send_error(send, _too_large(limit), [])
+            await _send_error(send, _too_large(limit, upload=True), [])
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
