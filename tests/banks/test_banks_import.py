@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +118,14 @@ def test_every_row_is_imported_or_reported(amparo: Amparo, good_rows: list[bool]
     result = _import(amparo, text, skip=True)
     assert result.imported == sum(good_rows)
     assert [n for n, _ in result.bad_rows] == [i + 2 for i, g in enumerate(good_rows) if not g]
+
+
+def test_text_with_tabs_newlines_and_backslashes_round_trips(amparo: Amparo) -> None:
+    """PostgreSQL imports go through COPY's text format: its escapes must be right."""
+    awkward = "a\tb\\c\nd\re \\N"
+    line = json.dumps({"md5": MD5, "source_id": awkward, "note": awkward, "tags": ["x"]})
+    result = _import(amparo, line + "\n", fmt="jsonl")
+    assert result.imported == 1
+    with amparo.session() as s:
+        (entry,) = banks.list_entries(s, "IMP")
+    assert entry.source_id == awkward and entry.note == awkward and entry.tags == ("x",)

@@ -302,7 +302,7 @@ def test_fetch_memory_does_not_grow_with_the_number_of_entries(
     assert large - small < 2**20, f"{small / 2**20:.1f} -> {large / 2**20:.1f} MiB"
 
 
-@pytest.mark.slow
+@pytest.mark.nightly  # ~2 min; its twin above runs in every suite
 def test_large_fetch_memory_stays_bounded(amparo: Amparo, box: CredentialBox) -> None:
     if amparo.engine.dialect.name != "sqlite":
         pytest.skip("the same code on every backend; tracemalloc makes PostgreSQL runs slow")

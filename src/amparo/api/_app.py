@@ -14,10 +14,10 @@ from amparo.api._errors import install_error_handlers
 from amparo.api._gate import Gate
 from amparo.api._metrics import Metrics
 from amparo.api._route import MAX_FORM_PARTS
-from amparo.config import Settings
+from amparo.config import Settings, load_settings
 from amparo.runtime import Runtime
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
 
 DESCRIPTION = """\
 Amparo hashes media (PDQ with its 8 rotations and flips, MD5, SHA-256), matches it against
@@ -35,12 +35,21 @@ The `/h`, `/m`, `/c` and `/status` routes speak the API of Meta's Hasher-Matcher
 """
 
 
-def create_app(settings: Settings, *, amparo: Runtime | None = None) -> FastAPI:
-    """The HTTP API over a runtime (opened from ``settings`` if not given), started and
-    closed with the app."""
+def app_from_environment() -> FastAPI:
+    """The app of one ``amparo serve`` worker: settings from the environment; the schema
+    was migrated by ``amparo serve`` before the workers started."""
+    settings = load_settings()
+    return create_app(settings, amparo=Runtime.open(settings, run_migrations=False), owned=True)
+
+
+def create_app(
+    settings: Settings, *, amparo: Runtime | None = None, owned: bool = False
+) -> FastAPI:
+    """The HTTP API over a runtime (opened from ``settings`` if not given), started with
+    the app; closed with it when the app opened it (or ``owned``), else only stopped."""
     runtime = amparo or Runtime.open(settings)
     _ = runtime.ledger  # built now: a bad ledger key or origin stops the server at start
-    owned = amparo is None
+    owned = owned or amparo is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from amparo.store import ApiKeyRow, ChangeRow, utcnow
@@ -40,9 +41,10 @@ def key_rows(session: Session, ids: Sequence[int] | None = None) -> list[ApiKeyR
 def touch(session: Session, used: Mapping[int, datetime]) -> None:
     """Record when keys were last used."""
     if used:
+        table = cast(Table, ApiKeyRow.__table__)
         stmt = (
-            update(ApiKeyRow)
-            .where(ApiKeyRow.id == bindparam("kid"))
+            update(table)  # the table, not the mapped class: a plain executemany
+            .where(table.c.id == bindparam("kid"))
             .values(last_used_at=bindparam("at"))
         )
         session.execute(stmt, [{"kid": k, "at": t} for k, t in used.items()])

@@ -9,9 +9,9 @@ CSV: a header row, then one entry per row. Signals come either as two columns
 JSON Lines: one object per line with the same keys; signals either as ``{"signals": {type:
 value}}`` or as ``signal_type`` + ``value``; ``tags`` a list or a string.
 
-Row numbers are line numbers in the file (the CSV header is row 1). Import is two-pass:
-every row is checked first; with bad rows nothing is imported unless ``skip_bad_rows``.
-Rows are streamed, never all held in memory, and committed in batches of
+Row numbers are line numbers in the file (the CSV header is row 1). Every row is checked
+first; with bad rows nothing is imported unless ``skip_bad_rows``. Rows are streamed, never
+all held in memory, and committed in batches of
 :data:`BATCH` rows, each its own transaction, so other writers are never blocked for long.
 
 Importing is an upsert (see :mod:`amparo.banks._apply`): a row with a ``source_id`` updates
@@ -25,11 +25,12 @@ run it again to finish.
 from __future__ import annotations
 
 import csv
-import itertools
+import pickle
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from amparo import inputs
 from amparo.banks import _repo
@@ -209,27 +210,55 @@ def import_entries(
     replace: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Check every row, then import in committed batches. ``open_lines`` is called twice
-    (two streaming passes); ``progress`` gets the number of rows applied after each batch."""
+    """Check every row, then import in committed batches; ``progress`` gets the number of
+    rows applied after each batch.
+
+    The file is read once: checked rows are spooled to a temporary file (a batch at a time,
+    as pickles of our own values) and read back to import, so memory holds one batch.
+    """
     with transactions() as uow:
         bank_id = _repo.bank_row(uow, bank_name).id
-    bad = tuple((n, r) for n, r in read_entries(open_lines, fmt) if isinstance(r, str))
-    if bad and not skip_bad_rows:
-        raise ImportRowsError(bad)
-    started = utcnow()
-    good = (r for _, r in read_entries(open_lines, fmt) if not isinstance(r, str))
-    counts = ApplyCounts()
-    while batch := list(itertools.islice(good, BATCH)):
-        with transactions() as uow:
-            counts += apply_batch(
-                uow, bank_id=bank_id, source="import", items=batch, seen_at=started
-            )
-        if progress is not None:
-            progress(counts.items)
+    bad: list[tuple[int, str]] = []
+    with tempfile.TemporaryFile() as spool:
+        batch: list[NewEntry] = []
+        for row_no, entry in read_entries(open_lines, fmt):
+            if isinstance(entry, str):
+                bad.append((row_no, entry))
+                continue
+            batch.append(entry)
+            if len(batch) == BATCH:
+                pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
+                batch = []
+        if batch:
+            pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
+        if bad and not skip_bad_rows:
+            raise ImportRowsError(bad)
+        spool.seek(0)
+        started = utcnow()
+        counts = ApplyCounts()
+        analysed_at = 0
+        while batch := _next_batch(spool):
+            with transactions() as uow:
+                if counts.items >= 2 * analysed_at:  # the tables doubled: fresh statistics
+                    _repo.refresh_statistics(uow)
+                    analysed_at = max(counts.items, BATCH)
+                counts += apply_batch(
+                    uow, bank_id=bank_id, source="import", items=batch, seen_at=started
+                )
+            if progress is not None:
+                progress(counts.items)
     disabled = 0
     while replace:
         with transactions() as uow:
             done = sweep(uow, bank_id=bank_id, source=None, before=started, action="disable")
         disabled += done
         replace = done > 0
-    return ImportResult(counts, disabled, bad)
+    return ImportResult(counts, disabled, tuple(bad))
+
+
+def _next_batch(spool: IO[bytes]) -> list[NewEntry]:
+    try:
+        batch: list[NewEntry] = pickle.load(spool)  # our own file, just written
+    except EOFError:
+        return []
+    return batch

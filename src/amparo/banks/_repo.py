@@ -9,11 +9,24 @@ no event is emitted.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import (
+    String,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 
 from amparo.banks._model import Bank, Entry, NewEntry
@@ -43,6 +56,7 @@ __all__ = [
     "list_entries",
     "log_change",
     "newest_change",
+    "refresh_statistics",
     "set_entry_fields",
     "signal_count",
     "stale_entries",
@@ -172,6 +186,8 @@ def insert_entries(session: Session, bank_id: int, batch: Sequence[NewEntry]) ->
     """Insert entries with their signals (ids in order), logging the signals as added."""
     if not batch:
         return []
+    if session.get_bind().dialect.name == "postgresql":
+        return _copy_entries(session, bank_id, batch)
     now = utcnow()
     ids = list(
         session.scalars(
@@ -196,6 +212,80 @@ def insert_entries(session: Session, bank_id: int, batch: Sequence[NewEntry]) ->
     )
     _insert_signals(session, [(i, new) for i, new in zip(ids, batch, strict=True)])
     return ids
+
+
+def _next_ids(session: Session, table: str, n: int) -> list[int]:
+    return list(
+        session.scalars(
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": n},
+        )
+    )
+
+
+def _copy_entries(session: Session, bank_id: int, batch: Sequence[NewEntry]) -> list[int]:
+    """PostgreSQL's bulk path: ids drawn from the sequences, rows sent with COPY.
+
+    Why not INSERT ... RETURNING: COPY moves a 5,000-entry batch with its signals and change
+    rows in three round trips instead of dozens, which is what makes a million-row import
+    take seconds rather than minutes. Same rows, same transaction.
+    """
+    now = utcnow()
+    ids = _next_ids(session, "entries", len(batch))
+    pairs = [(i, new) for i, new in zip(ids, batch, strict=True)]
+    signals = [
+        (eid, st, value, new.qualities.get(st))
+        for eid, new in pairs
+        for st, value in new.signals.items()
+    ]
+    signal_ids = _next_ids(session, "signals", len(signals))
+    stamp = now.isoformat()
+    entries = "".join(
+        _copy_line(
+            eid,
+            bank_id,
+            new.source,
+            new.source_id,
+            new.category,
+            json.dumps(list(new.tags)),
+            new.note,
+            1 if new.enabled else 0,
+            json.dumps(dict(new.metadata)) if new.metadata is not None else None,
+            new.original_media_uri,
+            stamp,
+            stamp,
+        )
+        for eid, new in pairs
+    )
+    rows = "".join(
+        _copy_line(sid, eid, st, value, quality)
+        for sid, (eid, st, value, quality) in zip(signal_ids, signals, strict=True)
+    )
+    changes = "".join(f"signal+\t{sid}\t{stamp}\n" for sid in signal_ids)
+    cursor = session.connection().connection.cursor()
+    for statement, data in (
+        (
+            "COPY entries (id, bank_id, source, source_id, category, tags, note, "
+            "disable_until_ts, metadata, original_media_uri, created_at, updated_at) FROM STDIN",
+            entries,
+        ),
+        ("COPY signals (id, entry_id, signal_type, value, quality) FROM STDIN", rows),
+        ("COPY changes (kind, object_id, created_at) FROM STDIN", changes),
+    ):
+        with cursor.copy(statement) as copy:
+            copy.write(data)
+    return ids
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_line(*values: object) -> str:
+    """One row in COPY's text format (tab-separated, ``\\N`` for NULL, escapes)."""
+    return "\t".join("\\N" if v is None else str(v).translate(_COPY_ESCAPES) for v in values) + "\n"
 
 
 def _insert_signals(session: Session, entries: Sequence[tuple[int, NewEntry]]) -> None:
@@ -276,28 +366,57 @@ def entries_by_source(
         .where(
             EntryRow.bank_id == bank_id,
             EntryRow.source == source,
-            EntryRow.source_id.in_(source_ids),
+            _one_of(session, EntryRow.source_id, source_ids),
         )
     )
     return {r.source_id: r for r in rows if r.source_id is not None}
+
+
+def _one_of(session: Session, column: Any, values: Sequence[str]) -> Any:
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``: one parameter instead of
+    thousands to send, parse and plan."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(String())))
+    return column.in_(values)
 
 
 def entries_by_signals(
     session: Session, bank_id: int, signals: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], EntryRow]:
     """The bank's entries holding any of these (type, value) signals, by signal."""
-    if not signals:
-        return {}
-    rows = session.execute(
-        select(SignalRow.signal_type, SignalRow.value, EntryRow)
-        .join(EntryRow, SignalRow.entry_id == EntryRow.id)
-        .options(selectinload(EntryRow.signals))
-        .where(
-            EntryRow.bank_id == bank_id,
-            tuple_(SignalRow.signal_type, SignalRow.value).in_(list(signals)),
+    by_type: dict[str, set[str]] = {}
+    for st, value in signals:
+        by_type.setdefault(st, set()).add(value)
+    owners: dict[int, list[tuple[str, str]]] = {}
+    for st, values in by_type.items():
+        # Signals first, by the (type, value) index alone; most values of an import are new,
+        # so the entries (and their bank) are read only for the few that are found.
+        found = session.execute(
+            select(SignalRow.value, SignalRow.entry_id).where(
+                SignalRow.signal_type == st, _one_of(session, SignalRow.value, sorted(values))
+            )
         )
+        for value, entry_id in found:
+            owners.setdefault(int(entry_id), []).append((st, str(value)))
+    if not owners:
+        return {}
+    rows = session.scalars(
+        select(EntryRow)
+        .options(selectinload(EntryRow.signals))
+        .where(EntryRow.id.in_(list(owners)), EntryRow.bank_id == bank_id)
     )
-    return {(st, value): entry for st, value, entry in rows}
+    return {pair: row for row in rows for pair in owners[row.id]}
+
+
+def refresh_statistics(session: Session) -> None:
+    """Let PostgreSQL's planner see how big the entry and signal tables are now.
+
+    Why: a bulk import grows them faster than autovacuum re-analyses them, and with stale
+    statistics the planner reads the (type, value) index by type alone and filters every
+    signal of that type, so each lookup of a batch gets slower as the import goes on.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE signals, entries"))
 
 
 def touch_entries(session: Session, entry_ids: Sequence[int], when: datetime) -> None:

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -28,7 +29,9 @@ from sqlalchemy.orm import Session
 from amparo import auth, banks
 from amparo.auth import Keyring
 from amparo.matching import Catalog, EntryInfo, Matcher, SignalIndex
+from amparo.runtime._snapshot import load_snapshot, save_snapshot
 from amparo.signals import SIGNAL_TYPES
+from amparo.store import database_instance
 
 __all__ = ["CatalogFollower", "IndexStatus"]
 
@@ -57,8 +60,16 @@ class CatalogFollower:
     Thread-safe: loads and syncs take one lock; lookups never do.
     """
 
-    def __init__(self, sessions: Sessions, *, gap_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        *,
+        gap_timeout: float = 30.0,
+        snapshot_dir: Path | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._snapshot_dir = snapshot_dir
+        self._applied_since_save = 0
         self._gap_timeout = gap_timeout
         self._lock = threading.Lock()
         self.matcher = Matcher({t: st.new_index() for t, st in SIGNAL_TYPES.items()}, Catalog())
@@ -69,6 +80,8 @@ class CatalogFollower:
         self._last_sync: float | None = None
         self._loaded = False
         self._loading = 0
+        self.loaded_from: str | None = None
+        """``"snapshot"`` or ``"database"`` once loaded."""
 
     @property
     def loaded(self) -> bool:
@@ -116,6 +129,9 @@ class CatalogFollower:
 
     def _load(self) -> None:
         started = time.monotonic()
+        if self._snapshot_dir is not None and self._load_snapshot(self._snapshot_dir):
+            log.info("catalog loaded from its snapshot in %.1f s", time.monotonic() - started)
+            return
         ids: dict[str, list[int]] = defaultdict(list)
         values: dict[str, list[str]] = defaultdict(list)
         entries: dict[int, EntryInfo] = {}
@@ -152,14 +168,57 @@ class CatalogFollower:
         self.matcher.indexes = indexes
         self.keyring.put(keys)
         self._loaded = True
+        self.loaded_from = "database"
         self._last_sync = time.monotonic()
         self._sync_locked(replay=True)
+        self._applied_since_save = len(signal_ids) + 1  # worth saving: the next start is fast
         log.info(
             "catalog loaded: %d signals of %d entries in %.1f s",
             len(signal_ids),
             len(entries),
             time.monotonic() - started,
         )
+
+    def _load_snapshot(self, folder: Path) -> bool:
+        with self._sessions() as session:
+            instance = database_instance(session)
+            snapshot = load_snapshot(
+                folder, instance=instance, newest_change=banks.newest_change(session)
+            )
+            if snapshot is None:
+                return False
+            banks_now = banks.catalog_banks(session)
+            keys = auth.key_records(session)
+        snapshot.catalog.set_banks(banks_now)
+        self.matcher.catalog = snapshot.catalog
+        self.matcher.indexes = dict(snapshot.indexes)
+        self.keyring.put(keys)
+        self._watermark = snapshot.watermark
+        self._applied_above = set(snapshot.applied_above)
+        self._loaded = True
+        self.loaded_from = "snapshot"
+        self._sync_locked()
+        return True
+
+    def save_snapshot(self) -> bool:
+        """Save the catalog for the next start if it changed since the last save (and no
+        other process is saving); True when saved."""
+        if self._snapshot_dir is None or not self._loaded or not self._applied_since_save:
+            return False
+        with self._lock:
+            with self._sessions() as session:
+                instance = database_instance(session)
+            saved = save_snapshot(
+                self._snapshot_dir,
+                instance=instance,
+                watermark=self._watermark,
+                applied_above=frozenset(self._applied_above),
+                catalog=self.matcher.catalog,
+                indexes=self.matcher.indexes,
+            )
+            if saved:
+                self._applied_since_save = 0
+        return saved
 
     # -- following ------------------------------------------------------------------------
 
@@ -174,6 +233,7 @@ class CatalogFollower:
                 self._apply(session, fresh, replay)
             self._applied_above.update(seq for seq, _, _ in fresh)
             applied += len(fresh)
+            self._applied_since_save += len(fresh)
             if rows:
                 self._advance(rows[-1][0])
             if len(rows) < 100_000 or self._watermark < rows[-1][0]:

@@ -56,7 +56,8 @@ class Runtime:
         # Trust anchors are read once here; external classifiers plug in through this call.
         self.provenance_options = _build.provenance_options(settings, classifiers)
         self.sessions = sessionmaker(engine, class_=UnitOfWork, expire_on_commit=False)
-        self.follower = CatalogFollower(self.sessions)
+        snapshots = settings.data_dir / "index" if settings.index_snapshot_seconds > 0 else None
+        self.follower = CatalogFollower(self.sessions, snapshot_dir=snapshots)
         self.scans = ScanWriter(self.session)
         self._listeners: list[Listener] = []
         self._workers: list[PeriodicWorker] = []
@@ -189,8 +190,26 @@ class Runtime:
             ),
             PeriodicWorker("key-use", 60.0, self._record_key_use, final_round=True),
         ]
+        if settings.index_snapshot_seconds > 0:
+            every = settings.index_snapshot_seconds
+            self._workers.append(
+                PeriodicWorker(
+                    "snapshot",
+                    every,
+                    self.follower.save_snapshot,
+                    first_delay=min(every, 60.0),
+                    final_round=True,
+                )
+            )
         for worker in self._workers:
             worker.start()
+
+    def worker(self, name: str) -> PeriodicWorker:
+        """The started worker called ``name`` (catalog, ledger, key-use)."""
+        for worker in self._workers:
+            if worker.name == name:
+                return worker
+        raise LookupError(f"no running worker {name!r}")
 
     def _record_key_use(self) -> None:
         used = self.follower.keyring.take_used()

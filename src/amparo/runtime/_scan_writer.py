@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
@@ -101,9 +102,10 @@ class ScanWriter:
                 break
             batch = [first]
             stop = False
+            deadline = time.monotonic() + self._max_wait  # the wait a batch adds, in all
             try:
                 while len(batch) < self._max_batch:
-                    more = self._queue.get(timeout=self._max_wait)
+                    more = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                     if more is None:
                         stop = True
                         break

@@ -15,7 +15,8 @@ class PeriodicWorker:
     """Runs ``round`` every ``interval`` seconds on a daemon thread until :meth:`stop`.
 
     A failing round is logged and retried at the next interval: a worker never dies of one.
-    :meth:`wake` runs the next round now (e.g. right after a commit that it should see).
+    :meth:`wake` runs the next round now (e.g. right after a commit that it should see);
+    :meth:`run_now` also waits for it, so tests and commands never poll or sleep.
     ``first_delay`` defers the first round (a server that starts and stops at once does
     nothing it was not asked to).
     """
@@ -36,6 +37,9 @@ class PeriodicWorker:
         self._final_round = final_round
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._done = threading.Condition()
+        self._running = False
+        self.rounds = 0
         self._thread = threading.Thread(target=self._run, name=f"amparo-{name}", daemon=True)
 
     def start(self) -> None:
@@ -61,10 +65,24 @@ class PeriodicWorker:
         return self._stop.is_set()
 
     def _run_round(self) -> None:
+        with self._done:
+            self._running = True
         try:
             self._round()
         except Exception:
             log.exception("%s: round failed; retrying at the next interval", self.name)
+        with self._done:
+            self.rounds += 1
+            self._running = False
+            self._done.notify_all()
+
+    def run_now(self, timeout: float = 30.0) -> bool:
+        """Run a round now and wait until one that started after this call has finished
+        (True), or ``timeout`` passed."""
+        with self._done:
+            target = self.rounds + (2 if self._running else 1)
+            self._wake.set()
+            return self._done.wait_for(lambda: self.rounds >= target, timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop after the current round (and run the final round, if asked)."""

@@ -15,6 +15,7 @@ the validation and :data:`PDQ_MATCH_THRESHOLD` agree with it.
 
 from __future__ import annotations
 
+import re
 import string
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -46,6 +47,7 @@ DEFAULT_QUALITY_THRESHOLD = 50
 """PDQ hashes of quality under 50 are too unreliable to match on (ThreatExchange, HMA)."""
 
 _HEX = frozenset(string.hexdigits)
+_HEX_RUN = re.compile(r"[0-9a-fA-F]+")
 
 
 class SignalType(ABC):
@@ -75,6 +77,8 @@ class SignalType(ABC):
                 hint=self._hint,
             )
         text = value.strip()
+        if len(text) == self.hex_length and _HEX_RUN.fullmatch(text):
+            return text.lower()  # the common case; the checks below say what is wrong
         if len(text) != self.hex_length:
             raise InvalidSignalError(
                 f"invalid {self.name} hash: expected {self.hex_length} hex characters, "

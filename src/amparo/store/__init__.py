@@ -7,7 +7,7 @@ state in a database of its own (:class:`WitnessStore`).
 """
 
 from amparo.store._base import Base, UTCDateTime, utcnow
-from amparo.store._db import create_engine_for, migrate, ping
+from amparo.store._db import create_engine_for, database_instance, migrate, ping
 from amparo.store._ledger_tables import (
     LedgerCheckpointRow,
     LedgerEntryRow,
@@ -47,6 +47,7 @@ __all__ = [
     "UnitOfWork",
     "WitnessStore",
     "create_engine_for",
+    "database_instance",
     "metadata",
     "migrate",
     "ping",

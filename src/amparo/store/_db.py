@@ -10,8 +10,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session
 
-__all__ = ["create_engine_for", "migrate", "ping"]
+from amparo.store._models import InstanceRow
+
+__all__ = ["create_engine_for", "database_instance", "migrate", "ping"]
 
 log = logging.getLogger(__name__)
 
@@ -91,3 +94,9 @@ def ping(engine: Engine) -> None:
     """One round trip to the database; raises what the driver raises when it is down."""
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT 1")
+
+
+def database_instance(session: Session) -> str:
+    """This database's identity (a UUID made by the migration that added it)."""
+    row = session.get(InstanceRow, 1)
+    return row.uuid if row is not None else ""
