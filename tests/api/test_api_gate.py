@@ -19,8 +19,7 @@ from starlette.datastructures import Headers, UploadFile
 
 from amparo import auth
 from amparo.api import create_app
-from amparo.api._gate import JSON_BODY_LIMIT
-from amparo.api._uploads import read_upload
+from amparo.api._gate import JSON_BODY_LIMIT, read_upload
 from amparo.config import Settings
 from amparo.errors import MediaTooLargeError
 from amparo.runtime import Amparo

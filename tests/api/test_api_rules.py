@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute
 
-from amparo.api._route import GuardedRoute
+from amparo.api._gate import GuardedRoute
 from amparo.inputs import INT64_MAX, INT64_MIN
 
 

@@ -11,9 +11,8 @@ from amparo import __version__
 from amparo.api import _banks, _exchanges, _ledger, _ops, _provenance, _scan, hma
 from amparo.api._docs import install_docs
 from amparo.api._errors import install_error_handlers
-from amparo.api._gate import Gate
+from amparo.api._gate import MAX_FORM_PARTS, Gate
 from amparo.api._metrics import Metrics
-from amparo.api._route import MAX_FORM_PARTS
 from amparo.config import Settings, load_settings
 from amparo.runtime import Runtime
 

@@ -12,9 +12,8 @@ from pydantic import BaseModel, Field
 
 from amparo import banks
 from amparo.api._deps import RuntimeDep, require_role
-from amparo.api._route import GuardedRoute
+from amparo.api._gate import GuardedRoute, read_upload
 from amparo.api._schemas import BankOut, EntryListOut, EntryOut
-from amparo.api._uploads import read_upload
 from amparo.auth import Principal
 from amparo.banks import NewEntry
 from amparo.errors import InputError

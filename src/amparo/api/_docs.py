@@ -21,7 +21,7 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from amparo.api._route import GuardedRoute
+from amparo.api._gate import GuardedRoute
 
 __all__ = ["ASSETS", "install_docs"]
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from amparo.api._deps import RuntimeDep, require_role
-from amparo.api._route import GuardedRoute
+from amparo.api._gate import GuardedRoute
 from amparo.auth import Principal
 from amparo.errors import AmparoError, PermissionDeniedError
 from amparo.exchanges import (

@@ -12,21 +12,29 @@ In this order, each step before the next reads anything more:
    of any body that is not multipart — JSON (or no content type, which FastAPI reads as
    JSON) and URL-encoded forms — are read (within the limit) and checked before the route
    sees them. A body that is not JSON at all is passed on for the route to answer in its
-   own shape (HMA's routes answer differently). Multipart bodies stream past to the form
-   parser; their text is checked by :class:`~amparo.api._route.GuardedRoute` once parsed.
+   own shape (HMA's routes answer differently). Multipart bodies stream past it into
+   Starlette's form parser (spooled to temporary files, never held whole).
+4. **The form**: once that parser is done, and before the route or FastAPI's parameter
+   parsing sees it, :class:`GuardedRoute` — the route class of every router — checks every
+   field name, text value and file name of a multipart form, and closes the form (its
+   spooled files) after the route, whether the route read it or not.
+5. **Each file**, when a route reads it: :func:`read_upload` never holds more than the media
+   limit of it.
 
-Refusals are answered here in the one error shape, ``{"error", "message", "hint"}``.
+Refusals are answered in the one error shape, ``{"error", "message", "hint"}``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-from starlette.datastructures import Headers
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from starlette.datastructures import FormData, Headers, UploadFile
 
 from amparo import inputs
 from amparo.api._errors import error_body
@@ -39,7 +47,16 @@ from amparo.errors import (
 )
 from amparo.runtime import Runtime
 
-__all__ = ["JSON_BODY_LIMIT", "PUBLIC_PATHS", "Gate", "check_query"]
+__all__ = [
+    "JSON_BODY_LIMIT",
+    "MAX_FORM_PARTS",
+    "PUBLIC_PATHS",
+    "Gate",
+    "GuardedRoute",
+    "check_form",
+    "check_query",
+    "read_upload",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -49,6 +66,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 JSON_BODY_LIMIT = 4 * 1024 * 1024
 """Largest body that is not a multipart upload: 10,000 hashes to /v1/match fit in ~1 MB."""
+
+MAX_FORM_PARTS = 16
+"""Most files, and most other fields, one form may carry (a batch scan's 16 files)."""
 
 PUBLIC_PATHS = ("/healthz", "/readyz", "/status", "/ledger/", "/docs", "/redoc", "/openapi.json")
 """Served without a key: health, HMA's status, the public log (commitments only), the docs
@@ -229,3 +249,58 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+def check_form(form: FormData) -> None:
+    """Every field name, text value and file name of ``form`` is storable text."""
+    for name, value in form.multi_items():
+        inputs.check_text(name, what="a form field name")
+        if isinstance(value, UploadFile):
+            if value.filename is not None:
+                inputs.check_text(value.filename, what=f"the file name in field {name!r}")
+        else:
+            inputs.check_text(value, what=f"form field {name!r}")
+
+
+class GuardedRoute(APIRoute):
+    """An ``APIRoute`` whose multipart forms are checked before, and closed after, the route
+    (step 4 of the module docstring). Every router sets ``route_class=GuardedRoute`` (or a
+    subclass, like HMA's); a test holds every route of the app to it."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                if request.headers.get("content-type", "").startswith("multipart/form-data"):
+                    # Parsed once here; FastAPI and the route get this same form back.
+                    form = await request.form(max_files=MAX_FORM_PARTS, max_fields=MAX_FORM_PARTS)
+                    check_form(form)
+                return await handler(request)
+            finally:
+                await request.close()
+
+        return guarded
+
+
+async def read_upload(upload: UploadFile, limit: int) -> bytes:
+    """The upload's bytes, or :class:`MediaTooLargeError` past ``limit``.
+
+    Never holds more than ``limit`` bytes of it: Starlette's form parser has already spooled
+    the upload to a temporary file (on disk past 1 MiB) and counted its size, so one over the
+    limit is refused without reading a byte; one of unknown size is read to one byte past
+    the limit at most, which is how it is told apart from one exactly at the limit.
+    """
+    if upload.size is not None and upload.size > limit:
+        raise _file_too_large(upload, limit)
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise _file_too_large(upload, limit)
+    return data
+
+
+def _file_too_large(upload: UploadFile, limit: int) -> MediaTooLargeError:
+    return MediaTooLargeError(
+        f"{upload.filename or 'the file'} is over the {limit}-byte limit",
+        hint="send a smaller file, or raise AMPARO_MEDIA_MAX_BYTES",
+    )

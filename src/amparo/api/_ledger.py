@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import PlainTextResponse, Response
 
 from amparo.api._deps import RuntimeDep, require_role
-from amparo.api._route import GuardedRoute
+from amparo.api._gate import GuardedRoute
 from amparo.auth import Principal
 from amparo.errors import NotFoundError
 from amparo.ledger import Ledger, parse_tile_path

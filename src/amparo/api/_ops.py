@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from amparo.api._deps import RuntimeDep, require_role
 from amparo.api._errors import error_body
-from amparo.api._route import GuardedRoute
+from amparo.api._gate import GuardedRoute
 from amparo.auth import Principal
 from amparo.errors import UnavailableError
 from amparo.store import ping

@@ -14,8 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from amparo.api._deps import RuntimeDep, require_role
-from amparo.api._route import GuardedRoute
-from amparo.api._uploads import read_upload
+from amparo.api._gate import GuardedRoute, read_upload
 from amparo.auth import Principal
 from amparo.errors import ConfigError, InputError, NotConfiguredError
 from amparo.provenance import analyze, stamp

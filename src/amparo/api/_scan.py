@@ -14,9 +14,8 @@ from starlette.datastructures import UploadFile
 
 from amparo.api._deps import RuntimeDep, require_role
 from amparo.api._errors import error_body
-from amparo.api._route import GuardedRoute
+from amparo.api._gate import GuardedRoute, read_upload
 from amparo.api._schemas import MatchListOut, ScanOut, SignalsOut
-from amparo.api._uploads import read_upload
 from amparo.auth import Principal
 from amparo.errors import FetchError, InputError
 from amparo.matching import Query as LookupQuery

@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from amparo.api._deps import require_role
-from amparo.api._route import GuardedRoute
+from amparo.api._gate import GuardedRoute
 from amparo.auth import Principal
 from amparo.banks import check_note as banks_check_note
 from amparo.errors import AmparoError, InputError, InvalidSignalError
