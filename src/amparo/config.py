@@ -196,7 +196,13 @@ class Settings(BaseSettings):
             )
 
     def data_path(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The data directory, created readable by its owner only (0700) when missing: it
+        holds the database (scan records, stored prompts), keys and secrets. One that exists
+        is not changed (it may be a folder the operator shares on purpose), but a warning
+        says when others can read it."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.data_dir.stat().st_mode & 0o077:
+            log.warning("%s is open to other users; chmod 700 it", self.data_dir)
         return self.data_dir
 
 

@@ -13,6 +13,7 @@ so in exactly one place (``api/_errors.py`` and ``cli/__init__.py``).
     │   │   ├── CorruptMediaError
     │   │   └── MediaTooLargeError (413)  bytes or decoded pixels over the limits
     │   ├── InvalidSignalError         a malformed hash string or unknown signal type
+    │   ├── InvalidJSONError           a body or line that is not JSON at all
     │   ├── ImportRowsError            a bulk import with bad rows (row numbers attached)
     │   └── UnsafeURLError             a URL Amparo refuses to fetch
     ├── FetchError (502)               a remote fetch failed
@@ -23,6 +24,7 @@ so in exactly one place (``api/_errors.py`` and ``cli/__init__.py``).
     ├── LedgerVerificationError (422, exit 3)  a proof, signature or the stored log failed a
     │                                  check; the message names what and where
     ├── UnavailableError (503)         not ready yet (the index is loading); retry shortly
+    ├── NotConfiguredError (501)       a feature this server was not set up for (e.g. stamping)
     └── ConfigError                    settings that cannot work (refused at start)
 """
 
@@ -40,10 +42,12 @@ __all__ = [
     "FetchError",
     "ImportRowsError",
     "InputError",
+    "InvalidJSONError",
     "InvalidSignalError",
     "LedgerVerificationError",
     "MediaError",
     "MediaTooLargeError",
+    "NotConfiguredError",
     "NotFoundError",
     "PermissionDeniedError",
     "UnavailableError",
@@ -109,6 +113,13 @@ class InvalidSignalError(InputError):
     code = "invalid_signal"
 
 
+class InvalidJSONError(InputError):
+    """Text that should be JSON and does not parse (JSON that parses and breaks a rule of
+    :mod:`amparo.inputs` is a plain :class:`InputError`)."""
+
+    code = "invalid_json"
+
+
 class UnsafeURLError(InputError):
     code = "unsafe_url"
 
@@ -171,6 +182,14 @@ class LedgerVerificationError(AmparoError):
 class UnavailableError(AmparoError):
     status_code = 503
     code = "unavailable"
+
+
+class NotConfiguredError(AmparoError):
+    """A request for a feature this server was not set up to offer: the operator's to
+    change, not the caller's mistake, and not the server failing."""
+
+    status_code = 501
+    code = "not_configured"
 
 
 class ConfigError(AmparoError):

@@ -95,18 +95,32 @@ def test_category_and_tags_validation() -> None:
         banks.check_tags(["no spaces allowed"])
 
 
-@given(st.from_regex(r"[A-Z_][A-Z0-9_]{0,40}", fullmatch=True))
+@given(st.from_regex(r"_*[A-Z][A-Z0-9_]{0,40}", fullmatch=True))
 def test_every_upper_with_underscore_name_is_valid(name: str) -> None:
     assert banks.check_bank_name(name) == name
 
 
-@given(st.text(max_size=30))
+def _is_valid_bank_name(name: str) -> bool:
+    """HMA's UPPER_WITH_UNDERSCORE, plus at least one letter."""
+    return (
+        re.fullmatch(r"[A-Z_][A-Z0-9_]*", name) is not None and re.search("[A-Z]", name) is not None
+    )
+
+
+@given(st.text(max_size=30) | st.from_regex(r"[A-Z0-9_]{1,12}", fullmatch=True))
 def test_bank_name_rule(name: str) -> None:
-    """A name is accepted exactly when it is UPPER_WITH_UNDERSCORE (HMA's rule)."""
-    valid = re.fullmatch(r"[A-Z_][A-Z0-9_]*", name) is not None
+    """A name is accepted exactly when it is UPPER_WITH_UNDERSCORE (HMA's rule) and has a
+    letter: "_", "__" and "_1" name nothing."""
+    valid = _is_valid_bank_name(name)
     try:
         banks.check_bank_name(name)
     except InputError:
         assert not valid
     else:
         assert valid
+
+
+@pytest.mark.parametrize("name", ["_", "__", "_1", "_1_2"])
+def test_a_name_without_a_letter_is_refused(name: str) -> None:
+    with pytest.raises(InputError, match="at least one letter"):
+        banks.check_bank_name(name)

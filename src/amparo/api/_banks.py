@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 
 from amparo import banks
 from amparo.api._deps import RuntimeDep, require_role
+from amparo.api._gate import GuardedRoute, read_upload
 from amparo.api._schemas import BankOut, EntryListOut, EntryOut
-from amparo.api._uploads import read_upload
 from amparo.auth import Principal
 from amparo.banks import NewEntry
 from amparo.errors import InputError
@@ -22,7 +22,7 @@ from amparo.usecases import add_media_entry
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1/banks", tags=["banks"])
+router = APIRouter(prefix="/v1/banks", tags=["banks"], route_class=GuardedRoute)
 
 Curator = Annotated[Principal, Depends(require_role("curator"))]
 Reader = Annotated[Principal, Depends(require_role("curator", "scanner", "reviewer", "auditor"))]

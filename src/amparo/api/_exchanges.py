@@ -15,6 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from amparo.api._deps import RuntimeDep, require_role
+from amparo.api._gate import GuardedRoute
 from amparo.auth import Principal
 from amparo.errors import AmparoError, PermissionDeniedError
 from amparo.exchanges import (
@@ -33,7 +34,7 @@ __all__ = ["router"]
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/exchanges", tags=["exchanges"])
+router = APIRouter(prefix="/v1/exchanges", tags=["exchanges"], route_class=GuardedRoute)
 
 Curator = Annotated[Principal, Depends(require_role("curator"))]
 Reader = Annotated[Principal, Depends(require_role("curator", "reviewer", "auditor"))]

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import PlainTextResponse, Response
 
 from amparo.api._deps import RuntimeDep, require_role
+from amparo.api._gate import GuardedRoute
 from amparo.auth import Principal
 from amparo.errors import NotFoundError
 from amparo.ledger import Ledger, parse_tile_path
 
 __all__ = ["get_ledger", "router"]
 
-router = APIRouter()
+router = APIRouter(route_class=GuardedRoute)
 
 _IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 Auditor = Annotated[Principal, Depends(require_role("auditor"))]

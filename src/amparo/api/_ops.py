@@ -2,7 +2,7 @@
 
 For Kubernetes: ``/healthz`` is the liveness probe (the process answers; no database call,
 nothing about the data), ``/readyz`` the readiness probe (503 until the database answers and
-the index is loaded, saying how far the load has got).
+the index is loaded, saying how far the load has got, in the one error shape plus ``status``).
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from amparo.api._deps import RuntimeDep, require_role
+from amparo.api._errors import error_body
+from amparo.api._gate import GuardedRoute
 from amparo.auth import Principal
+from amparo.errors import UnavailableError
 from amparo.store import ping
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=GuardedRoute)
 
 # HMA reports its index stale when it has not refreshed for this long.
 _STALE_SECONDS = 65.0
@@ -41,10 +44,13 @@ async def readyz(amparo: RuntimeDep) -> JSONResponse:
     try:
         await run_in_threadpool(ping, amparo.engine)
     except Exception:  # the driver's errors vary; the probe only needs "not ready"
-        return JSONResponse({"status": "database_unavailable"}, status_code=503)
+        down = UnavailableError("the database does not answer", hint="check the database")
+        return JSONResponse({"status": "database_unavailable", **error_body(down)}, 503)
     if not amparo.ready:
         loading = amparo.follower.loading
-        return JSONResponse({"status": "loading", "signals_loaded": loading}, status_code=503)
+        busy = UnavailableError(f"the index is loading ({loading:,} signals so far)")
+        body = {"status": "loading", "signals_loaded": loading, **error_body(busy)}
+        return JSONResponse(body, status_code=503)
     return JSONResponse({"status": "ready"})
 
 

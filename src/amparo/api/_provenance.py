@@ -14,14 +14,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from amparo.api._deps import RuntimeDep, require_role
-from amparo.api._uploads import read_upload
+from amparo.api._gate import GuardedRoute, read_upload
 from amparo.auth import Principal
-from amparo.errors import InputError
+from amparo.errors import ConfigError, InputError, NotConfiguredError
 from amparo.provenance import analyze, stamp
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", tags=["provenance"])
+router = APIRouter(prefix="/v1", tags=["provenance"], route_class=GuardedRoute)
 
 _MEDIA_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8": "image/jpeg", b"RIFF": "image/webp"}
 
@@ -65,7 +65,10 @@ async def stamp_file(
     generator_version: Annotated[str | None, Form(description="Version of the AI system.")] = None,
 ) -> Response:
     data = await _read(file, amparo.settings.media.max_bytes)
-    cert_pem, key_pem = await run_in_threadpool(amparo.signing_credentials)
+    try:
+        cert_pem, key_pem = await run_in_threadpool(amparo.signing_credentials)
+    except ConfigError as exc:  # the operator's setting, not a failure of this request
+        raise NotConfiguredError(exc.message, hint=exc.hint) from exc
     stamped = await run_in_threadpool(
         lambda: stamp(
             data,

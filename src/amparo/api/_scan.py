@@ -13,10 +13,11 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from amparo.api._deps import RuntimeDep, require_role
+from amparo.api._errors import error_body
+from amparo.api._gate import GuardedRoute, read_upload
 from amparo.api._schemas import MatchListOut, ScanOut, SignalsOut
-from amparo.api._uploads import read_upload
 from amparo.auth import Principal
-from amparo.errors import InputError
+from amparo.errors import FetchError, InputError
 from amparo.matching import Query as LookupQuery
 from amparo.runtime import Runtime
 from amparo.signals import normalize_signal
@@ -24,7 +25,7 @@ from amparo.usecases import match_hashes, scan_media
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", tags=["scan"])
+router = APIRouter(prefix="/v1", tags=["scan"], route_class=GuardedRoute)
 
 Scanner = Annotated[Principal, Depends(require_role("scanner"))]
 
@@ -75,22 +76,37 @@ _BATCH_BODY: dict[str, Any] = {
 }
 
 
-async def _media_inputs(
-    request: Request, amparo: Runtime, *, many: bool
-) -> list[tuple[str | None, str, bytes]]:
-    """(filename or URL, source, bytes) for each input of a multipart or JSON request."""
-    limit = amparo.settings.media.max_bytes
+@dataclass(frozen=True)
+class _Input:
+    """One file or URL of a request, not read yet: a batch reads (or fetches) and scans its
+    inputs one at a time, so it holds one file's bytes at once and one failure stays its own.
+    """
+
+    name: str | None
+    source: str
+    upload: UploadFile | None = None
+
+    async def read(self, amparo: Runtime) -> bytes:
+        """The bytes: the upload's (within the media limit) or the URL's (fetched safely)."""
+        if self.upload is not None:
+            return await read_upload(self.upload, amparo.settings.media.max_bytes)
+        return await run_in_threadpool(amparo.fetcher.fetch, self.name or "")
+
+
+async def _media_inputs(request: Request, *, many: bool) -> list[_Input]:
+    """The files of a multipart request or the URLs of a JSON one, checked for shape only."""
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
-        async with request.form(max_files=MAX_BATCH, max_fields=MAX_BATCH) as form:
-            uploads = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
-            if not uploads:
-                raise InputError(
-                    "no file in the form", hint="send the media as a multipart field named 'file'"
-                )
-            if not many and len(uploads) > 1:
-                raise InputError("send one file here", hint="use /v1/scan/batch for several files")
-            return [(u.filename, "upload", await read_upload(u, limit)) for u in uploads]
+        # The route class parsed the form (and closes it after the route).
+        form = await request.form(max_files=MAX_BATCH, max_fields=MAX_BATCH)
+        uploads = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
+        if not uploads:
+            raise InputError(
+                "no file in the form", hint="send the media as a multipart field named 'file'"
+            )
+        if not many and len(uploads) > 1:
+            raise InputError("send one file here", hint="use /v1/scan/batch for several files")
+        return [_Input(u.filename, "upload", u) for u in uploads]
     if ctype.startswith("application/json"):
         try:
             body = await request.json()
@@ -108,11 +124,7 @@ async def _media_inputs(
             )
         if len(urls) > MAX_BATCH:
             raise InputError(f"at most {MAX_BATCH} URLs per request")
-        out = []
-        for url in urls:
-            data = await run_in_threadpool(amparo.fetcher.fetch, url)
-            out.append((url, "url", data))
-        return out
+        return [_Input(url, "url") for url in urls]
     raise InputError(
         f"unsupported content type {ctype or '(none)'!r}",
         hint="send multipart/form-data with a 'file' field, or JSON with a 'url'",
@@ -174,14 +186,18 @@ async def scan(
         bool, Query(description="Read AI provenance (C2PA, IPTC, generator metadata, watermarks).")
     ] = True,
 ) -> dict[str, Any]:
-    ((name, source, data),) = await _media_inputs(request, amparo, many=False)
+    (item,) = await _media_inputs(request, many=False)
+    data = await item.read(amparo)
     options = _ScanOptions(dihedral, include_low_quality, provenance)
-    return await _scan_one(request, amparo, principal, name, source, data, options)
+    return await _scan_one(request, amparo, principal, item.name, item.source, data, options)
 
 
 @router.post(
     "/scan/batch",
     summary="Scan several files (multipart 'files') or URLs (JSON 'urls'); errors per item",
+    description="Each item is read (or fetched) and scanned in turn. An item that is refused, "
+    "cannot be fetched, is too large or is not an image gets its own error (`status`, "
+    "`error`, `message`, `hint`) and the others are still scanned.",
     openapi_extra=_BATCH_BODY,
 )
 async def scan_batch(
@@ -192,15 +208,20 @@ async def scan_batch(
     include_low_quality: bool = False,
     provenance: bool = True,
 ) -> dict[str, Any]:
-    inputs = await _media_inputs(request, amparo, many=True)
+    items = await _media_inputs(request, many=True)
     options = _ScanOptions(dihedral, include_low_quality, provenance)
     results: list[dict[str, Any]] = []
-    for name, source, data in inputs:
+    for item in items:
+        # What is wrong with one item (refused, unreachable, too large, not an image) is
+        # that item's answer; what is wrong with the server (not ready) fails the request.
         try:
-            result = await _scan_one(request, amparo, principal, name, source, data, options)
-        except InputError as exc:
-            result = exc.to_dict()
-        results.append({"input": name, **result})
+            data = await item.read(amparo)
+            result = await _scan_one(
+                request, amparo, principal, item.name, item.source, data, options
+            )
+        except (InputError, FetchError) as exc:
+            result = {"status": exc.status_code, **error_body(exc)}
+        results.append({"input": item.name, **result})
     return {"results": results}
 
 
@@ -216,7 +237,8 @@ async def hash_route(
     _: Scanner,
     dihedral: Annotated[bool, Query(description="Also return the 8 PDQ variants.")] = False,
 ) -> dict[str, Any]:
-    ((_name, _source, data),) = await _media_inputs(request, amparo, many=False)
+    (item,) = await _media_inputs(request, many=False)
+    data = await item.read(amparo)
     signals = await run_in_threadpool(amparo.hasher.hash, data, dihedral=dihedral)
     request.app.state.metrics.scans.labels("hash").inc()
     result: dict[str, Any] = signals.to_dict()

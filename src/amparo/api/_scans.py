@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field
 
 from amparo import scan
 from amparo.api._deps import RuntimeDep, require_role
+from amparo.api._gate import GuardedRoute
 from amparo.api._schemas import MatchOut, ProvenanceOut
 from amparo.auth import Principal
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1/scans", tags=["scans"])
+router = APIRouter(prefix="/v1/scans", tags=["scans"], route_class=GuardedRoute)
 
 Auditor = Annotated[Principal, Depends(require_role("auditor"))]
 

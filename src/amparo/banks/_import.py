@@ -39,6 +39,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import IO, Any, Literal
 
+from amparo import inputs
 from amparo.banks import _repo
 from amparo.banks._apply import ApplyCounts, apply_batch, sweep
 from amparo.banks._model import Entry, NewEntry, check_category, check_note, check_tags
@@ -124,8 +125,6 @@ def _entry_from(fields: Mapping[str, Any]) -> NewEntry:
         if not 0 <= quality <= 100:
             raise InputError(f"pdq_quality must be 0..100, not {quality}")
     source = str(fields.get("source") or "import").strip()
-    if len(source) > 64:
-        raise InputError("source is longer than 64 characters")
     source_id = fields.get("source_id")
     return NewEntry(
         signals=signals,
@@ -147,9 +146,17 @@ def _checked(row_no: int, fields: Mapping[str, Any]) -> Row:
 
 
 def parse_csv(lines: Iterable[str]) -> Iterator[Row]:
-    """(row number, entry or reason) for every data row of a CSV file."""
+    """(row number, entry or reason) for every data row of a CSV file.
+
+    A row the csv module cannot read (a field over its 131,072-character limit) is a bad row;
+    so is one whose text breaks :mod:`amparo.inputs`' rules (a NUL, a lone surrogate).
+    """
     reader = csv.DictReader(iter(lines))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise InputError(f"the CSV header row cannot be read: {exc}") from None
+    header = [h.strip().lower() for h in (fieldnames or [])]
     if not header:
         raise InputError("the CSV file is empty", hint="give a header row, e.g. signal_type,value")
     reader.fieldnames = header
@@ -159,11 +166,25 @@ def parse_csv(lines: Iterable[str]) -> Iterator[Row]:
             f"unknown CSV column(s): {', '.join(sorted(unknown))}",
             hint="allowed: signal_type, value, " + ", ".join(sorted(set(SIGNAL_TYPES) | _OPTIONAL)),
         )
-    for fields in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            fields = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # not counted as read; the reader starts afresh after it
+            yield reader.line_num + 1, f"not readable as CSV: {exc}"
+            continue
         if None in fields:
             yield reader.line_num, "more values than header columns"
             continue
-        yield _checked(reader.line_num, fields)
+        problems = (
+            f"column {name} {problem}"
+            for name, value in fields.items()
+            if isinstance(value, str) and (problem := inputs.text_problem(value))
+        )
+        problem = next(problems, None)
+        yield (reader.line_num, problem) if problem else _checked(reader.line_num, fields)
 
 
 def parse_jsonl(lines: Iterable[str]) -> Iterator[Row]:
@@ -171,10 +192,10 @@ def parse_jsonl(lines: Iterable[str]) -> Iterator[Row]:
     for row_no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield row_no, f"not valid JSON ({exc.msg})"
+        try:  # strict JSON of storable text and 64-bit integers, at most 32 levels deep
+            obj = inputs.load_json(line, what="row")
+        except InputError as exc:
+            yield row_no, exc.message
             continue
         if not isinstance(obj, dict):
             yield row_no, "not a JSON object"

@@ -26,16 +26,24 @@ __all__ = [
 DEFAULT_PDQ_THRESHOLD = 31
 # NCMEC industry classification (A1, A2, B1, B2) and IWF categories (A, B, C).
 CATEGORIES: tuple[str, ...] = ("A1", "A2", "B1", "B2", "A", "B", "C")
-_BANK_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+# HMA's UPPER_WITH_UNDERSCORE, with at least one letter: "_" or "__1" names nothing.
+_BANK_NAME = re.compile(r"(?=[A-Z0-9_]*[A-Z])[A-Z_][A-Z0-9_]*")
 _TAG = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,63}")
+_CATEGORY_HINT = "use an NCMEC industry class (A1, A2, B1, B2), an IWF category (A, B, C) or none"
 MAX_NOTE = 255
+MAX_SOURCE = 64
+MAX_SOURCE_ID = 255
 
 
 def check_bank_name(name: str) -> str:
-    """Bank names are UPPER_WITH_UNDERSCORE (as in HMA), at most 255 characters."""
-    if not isinstance(name, str) or not _BANK_NAME.fullmatch(name) or len(name) > 255:
+    """Bank names are UPPER_WITH_UNDERSCORE (HMA's ``[A-Z_][A-Z0-9_]*``) with at least one
+    letter, at most 255 characters."""
+    if not isinstance(name, str) or len(name) > 255 or not _BANK_NAME.fullmatch(name):
         raise InputError(
-            f"invalid bank name {name!r}: bank names must be UPPER_WITH_UNDERSCORE",
+            f"invalid bank name {name[:300]!r}: bank names must be UPPER_WITH_UNDERSCORE "
+            "with at least one letter"
+            if isinstance(name, str)
+            else "invalid bank name: bank names must be UPPER_WITH_UNDERSCORE",
             hint="use capital letters, digits and underscores, not starting with a digit, "
             "e.g. NCMEC_INDUSTRY",
         )
@@ -46,14 +54,13 @@ def check_category(category: str | None) -> str | None:
     """The category in canonical form (upper case) or None; :class:`InputError` if unknown."""
     if category is None or category == "":
         return None
+    if not isinstance(category, str):
+        raise InputError(f"category {category!r} is not a string", hint=_CATEGORY_HINT)
     value = category.strip().upper()
     if value in ("NONE", ""):
         return None
     if value not in CATEGORIES:
-        raise InputError(
-            f"unknown category {category!r}",
-            hint="use an NCMEC industry class (A1, A2, B1, B2), an IWF category (A, B, C) or none",
-        )
+        raise InputError(f"unknown category {category[:50]!r}", hint=_CATEGORY_HINT)
     return value
 
 
@@ -61,6 +68,11 @@ def check_tags(tags: Iterable[str] | str | None) -> tuple[str, ...]:
     """Tags lower-cased, checked and de-duplicated; a string is split on ``|``, ``;`` or ``,``."""
     if tags is None:
         return ()
+    if not isinstance(tags, str | list | tuple):
+        raise InputError(
+            f"tags must be a list or a string, not {type(tags).__name__}",
+            hint='e.g. ["generative_ai"] or "generative_ai|demo"',
+        )
     items = re.split(r"[|;,]", tags) if isinstance(tags, str) else list(tags)
     out: list[str] = []
     for raw in items:
@@ -84,7 +96,9 @@ def check_note(note: str | None) -> str | None:
     """The note, or None for none; :class:`InputError` over 255 characters."""
     if note is None or note == "":
         return None
-    if not isinstance(note, str) or len(note) > MAX_NOTE:
+    if not isinstance(note, str):
+        raise InputError(f"note must be a string, not {type(note).__name__}")
+    if len(note) > MAX_NOTE:
         raise InputError(
             f"note must be at most {MAX_NOTE} characters",
             hint=f"this one has {len(note)}; shorten it",
@@ -134,6 +148,20 @@ class NewEntry:
     original_media_uri: str | None = None
     qualities: Mapping[str, int] = field(default_factory=dict)
     enabled: bool = True
+
+    def __post_init__(self) -> None:
+        # The columns' limits, checked when the entry is made: whichever edge it came in
+        # through (a route, a command, an import, an exchange), one that cannot be stored
+        # is refused with a reason instead of failing in the database.
+        if len(self.source) > MAX_SOURCE:
+            raise InputError(
+                f"source is longer than {MAX_SOURCE} characters", hint="shorten the source"
+            )
+        if self.source_id is not None and len(self.source_id) > MAX_SOURCE_ID:
+            raise InputError(
+                f"source_id is longer than {MAX_SOURCE_ID} characters",
+                hint="use the source's own short id for the item",
+            )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import typer.main
 from rich.markup import escape
 
 from amparo.cli._common import EXIT_INPUT, AmparoGroup, err
+from amparo.cli._guard import guard
 from amparo.cli._help import tidy
 from amparo.config import CONFIG_ENV
 
@@ -66,7 +67,7 @@ class LazyGroup(AmparoGroup):
         target = COMMANDS[cmd_name][0]
         module_name, _, attr = target.partition(":")
         sub: typer.Typer = getattr(importlib.import_module(module_name), attr)
-        command = typer.main.get_command(sub)
+        command = guard(typer.main.get_command(sub))  # every command's input checked first
         command.name = cmd_name
         return tidy(command)
 

@@ -79,6 +79,8 @@ class CatalogFollower:
         self._gap_seen: dict[int, float] = {}
         self._last_sync: float | None = None
         self._loaded = False
+        self.ready = threading.Event()
+        """Set once loaded: checked on every lookup, so a plain attribute, not a property."""
         self._loading = 0
         self.loaded_from: str | None = None
         """``"snapshot"`` or ``"database"`` once loaded."""
@@ -168,6 +170,7 @@ class CatalogFollower:
         self.matcher.indexes = indexes
         self.keyring.put(keys)
         self._loaded = True
+        self.ready.set()
         self.loaded_from = "database"
         self._last_sync = time.monotonic()
         self._sync_locked(replay=True)
@@ -196,6 +199,7 @@ class CatalogFollower:
         self._watermark = snapshot.watermark
         self._applied_above = set(snapshot.applied_above)
         self._loaded = True
+        self.ready.set()
         self.loaded_from = "snapshot"
         self._sync_locked()
         return True

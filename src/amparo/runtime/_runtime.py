@@ -114,7 +114,7 @@ class Runtime:
         """The in-memory lookups. Unstarted (the command line): loaded on first use. Started
         (a server): loaded by the catalog worker; until then :class:`UnavailableError`."""
         if self._started:
-            if not self.follower.loaded:
+            if not self.follower.ready.is_set():
                 raise UnavailableError(
                     f"the index is loading ({self.follower.loading:,} signals so far)",
                     hint="retry in a few seconds; GET /readyz says when it is ready",

@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session
 
 from amparo.store._models import InstanceRow
 
 __all__ = ["create_engine_for", "database_instance", "migrate", "ping"]
 
+log = logging.getLogger(__name__)
+
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# What SQLite keeps beside a database file: the write-ahead log, its index, a rollback journal.
+_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def create_engine_for(url: str) -> Engine:
     """An engine for ``url`` with the settings Amparo relies on.
 
-    SQLite gets WAL, enforced foreign keys and a busy timeout so that a server and a CLI can
-    share one database file.
+    SQL parameters are never logged nor put in error messages (``hide_parameters``): they are
+    scan records, notes and prompts found in files. SQLite gets WAL, enforced foreign keys
+    and a busy timeout so that a server and a CLI can share one database file; its file is
+    made readable by its owner only (0600) before SQLite opens it (see
+    :func:`_owner_only_database`).
     """
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _owner_only_database(parsed.database)
+        engine = create_engine(
+            url,
+            hide_parameters=True,
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -35,7 +50,35 @@ def create_engine_for(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
+    )
+
+
+def _owner_only_database(database: str | None) -> None:
+    """Create the SQLite file ``database`` as 0600 if it is missing, and take group and other
+    access away from it and its side files if they have any.
+
+    SQLite creates its -wal, -shm and -journal files with the database file's mode, so a
+    private database file keeps them private; files of an older release are tightened here.
+    In-memory and ``file:`` URI databases are left alone.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
+    except OSError:
+        return  # no such folder or no right to create it: SQLite will say so, precisely
+    for file in (path, *(path.with_name(path.name + side) for side in _SIDE_FILES)):
+        try:
+            mode = file.stat().st_mode
+            if mode & 0o077:
+                file.chmod(mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:  # not ours to change: say so, and let it open
+            log.warning("%s is readable by other users and cannot be changed: %s", file, exc)
 
 
 def migrate(engine: Engine) -> None:

@@ -18,9 +18,9 @@ from fastapi import Depends, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 
 from amparo.api._deps import require_role
+from amparo.api._gate import GuardedRoute
 from amparo.auth import Principal
 from amparo.banks import check_note as banks_check_note
 from amparo.errors import AmparoError, InputError, InvalidSignalError
@@ -66,11 +66,9 @@ def not_found(message: str) -> HmaError:
     return HmaError(404, message, code="not_found")
 
 
-class HmaRoute(APIRoute):
-    """A route that answers request-model failures as HMA does: 422 with a list of errors.
-
-    It also closes the request's form afterwards: routes here read multipart forms by hand.
-    """
+class HmaRoute(GuardedRoute):
+    """A route that answers request-model failures as HMA does: 422 with a list of errors
+    (forms are checked and closed as on every route: see :class:`GuardedRoute`)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -80,8 +78,6 @@ class HmaRoute(APIRoute):
                 return await handler(request)
             except RequestValidationError as exc:
                 return JSONResponse(jsonable_encoder(exc.errors()), status_code=422)
-            finally:
-                await request.close()  # closes the uploads of a form the route read itself
 
         return hma_handler
 

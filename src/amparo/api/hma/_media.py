@@ -24,7 +24,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from amparo.api._uploads import read_upload
+from amparo.api._gate import read_upload
 from amparo.api.hma._common import HmaError
 from amparo.errors import EmptyMediaError, FetchError, UnsupportedFormatError
 from amparo.runtime import Runtime
