@@ -309,3 +309,16 @@ def test_large_fetch_memory_stays_bounded(amparo: Amparo, box: CredentialBox) ->
     peak = _fetch_peak(amparo, box, "feed", 100_000, 1000)
     # 100k entries held at once would need well over 100 MiB; one batch needs a few.
     assert peak < 24 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_records_with_unstorable_text_are_unusable_not_fatal(
+    amparo: Amparo, box: CredentialBox
+) -> None:
+    """A remote list is untrusted input: a NUL in a record's key must not stop the fetch."""
+    plan: list[Updates] = [
+        {("pdq", pdq(1)): TaggedMeta(), ("pdq", pdq(2) + "\x00"): TaggedMeta()},
+    ]
+    apis = _setup(amparo, box, plan)
+    result = fetch_exchange(amparo.session, "feed", box=box, apis=apis)
+    assert (result.counts.items, result.counts.added, result.counts.unusable) == (2, 1, 1)
+    assert set(_entries(amparo)) == {f"pdq:{pdq(1)}"}

@@ -56,6 +56,7 @@ def serve(
       amparo witness serve --key w.key --log-vkey VKEY --state witness.db --port 8090
     """
     import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
 
     from amparo.api import create_witness_app
     from amparo.store import WitnessStore
@@ -70,7 +71,14 @@ def serve(
     except ValueError as exc:
         raise InputError(f"bad --log-vkey: {exc}") from None
     url = state if "://" in state else f"sqlite:///{Path(state).resolve()}"
-    app_ = create_witness_app(signer, logs, WitnessStore(url))
+    try:
+        store = WitnessStore(url)
+    except SQLAlchemyError as exc:
+        raise ConfigError(
+            f"cannot open the witness state at {state}: {type(exc).__name__}",
+            hint="give --state a writable SQLite file or a database URL that answers",
+        ) from None
+    app_ = create_witness_app(signer, logs, store)
     log_format = settings(ctx).log_format
     setup_logging(log_format, server=True)
     err.print(

@@ -40,6 +40,7 @@ from amparo.exchanges._state import (
     checkpoint_from_json,
     checkpoint_to_json,
 )
+from amparo.inputs import check_json, check_text
 from amparo.store import EntryRow, ExchangeRow, SignalRow, UnitOfWork, utcnow
 
 __all__ = ["FetchProgress", "FetchResult", "FetchRun", "fetch_exchange", "start_fetch"]
@@ -79,6 +80,17 @@ class FetchResult:
             "swept": self.swept,
             **self.counts.to_dict(),
         }
+
+
+def _storable(item: ExchangeItem) -> bool:
+    """Whether the item's text can be stored (no NUL, no lone surrogate): remote lists are
+    untrusted input like any other."""
+    try:
+        check_text(item.source_id, what="source id")
+        check_json(dict(item.metadata or {}), what="metadata")
+    except InputError:
+        return False
+    return True
 
 
 def _scrub(message: str, credentials: Mapping[str, str] | None) -> str:
@@ -178,9 +190,13 @@ class FetchRun:
         seen_at = utcnow()
         while chunk := list(itertools.islice(items, _CHUNK)):
             batch: list[NewEntry | Retraction] = []
-            unusable = 0
+            unusable = skipped = 0
             for item in chunk:
                 unusable += item.unusable
+                if not _storable(item):  # NUL or lone surrogates from a remote list
+                    unusable += not item.unusable
+                    skipped += 1
+                    continue
                 if not item.signals:
                     batch.append(Retraction(item.source_id))
                     continue
@@ -201,7 +217,7 @@ class FetchRun:
                 items=batch,
                 seen_at=seen_at,
                 unusable=unusable,
-            )
+            ) + ApplyCounts(items=skipped)
             for obj in list(uow.identity_map.values()):  # bound the session's memory
                 if isinstance(obj, EntryRow | SignalRow):
                     uow.expunge(obj)

@@ -116,6 +116,8 @@ def ledger_from_settings(settings: Settings, engine: Engine) -> Ledger:
                 f"ledger signing key {path} does not exist",
                 hint=f"create it with `amparo ledger keygen {origin} --out {path}`",
             )
+        if settings.ledger_key_file is None:
+            settings.data_path()  # the data directory, made 0700 like every time it is made
         ledger.write_signer(path, ledger.generate_signer(origin, ledger.ALG_ED25519))
         log.warning("ledger: generated a development signing key at %s", path)
     signer = ledger.load_signer(path)
