@@ -9,6 +9,7 @@ content with a digest an auditor can recompute from the entries table
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -194,15 +195,19 @@ DigestRow = tuple[int, str, str | None, str | None, Sequence[str], Mapping[str, 
 
 
 def entries_digest(entries: Sequence[DigestRow]) -> str:
-    """SHA-256 over the entries' canonical lines: ``[id, source, source_id, category, tags,
-    {type: value}]`` as compact JSON, one per line, in id order. Recompute it from the
-    entries table to check an ``entries.add`` record."""
-    digest = hashlib.sha256()
-    for entry_id, source, source_id, category, tags, signals in sorted(entries, key=_first):
-        line = [entry_id, source, source_id, category, list(tags), dict(sorted(signals.items()))]
-        digest.update(json.dumps(line, separators=(",", ":"), ensure_ascii=False).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()
+    """SHA-256 of the entries as one canonical JSON array (compact, UTF-8), in id order:
+    ``[[id, source, source_id, category, [tags], {type: value}], ...]`` with each entry's
+    signals sorted by type. Recompute it from the entries table to check an ``entries.add``
+    or ``entries.update`` record."""
+    ordered = entries if all(a[0] < b[0] for a, b in itertools.pairwise(entries)) else None
+    rows = [
+        [entry_id, source, source_id, category, list(tags), dict(sorted(signals.items()))]
+        for entry_id, source, source_id, category, tags, signals in (
+            ordered if ordered is not None else sorted(entries, key=_first)
+        )
+    ]
+    text = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _first(row: DigestRow) -> int:

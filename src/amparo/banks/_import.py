@@ -9,9 +9,9 @@ CSV: a header row, then one entry per row. Signals come either as two columns
 JSON Lines: one object per line with the same keys; signals either as ``{"signals": {type:
 value}}`` or as ``signal_type`` + ``value``; ``tags`` a list or a string.
 
-Row numbers are line numbers in the file (the CSV header is row 1). Every row is checked
-first; with bad rows nothing is imported unless ``skip_bad_rows``. Rows are streamed, never
-all held in memory, and committed in batches of
+Row numbers are line numbers in the file (the CSV header is row 1). Import is two-pass:
+every row is checked first; with bad rows nothing is imported unless ``skip_bad_rows``.
+Rows are streamed, never all held in memory, and committed in batches of
 :data:`BATCH` rows, each its own transaction, so other writers are never blocked for long.
 
 Importing is an upsert (see :mod:`amparo.banks._apply`): a row with a ``source_id`` updates
@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
-import pickle
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 from amparo import inputs
 from amparo.banks import _repo
@@ -65,6 +65,7 @@ Transactions = Callable[[], AbstractContextManager[UnitOfWork]]
 Format = Literal["csv", "jsonl"]
 Row = tuple[int, NewEntry | str]
 
+_SIGNAL_NAMES = frozenset(SIGNAL_TYPES)
 _OPTIONAL = {"source", "source_id", "category", "tags", "note", "enabled", "pdq_quality"}
 _TRUE = {"1", "true", "yes", "y", "on", ""}
 _FALSE = {"0", "false", "no", "n", "off"}
@@ -96,6 +97,11 @@ class ImportResult:
 
 
 def _entry_from(fields: Mapping[str, Any]) -> NewEntry:
+    if fields.keys() <= _SIGNAL_NAMES:  # a plain hash list: most rows of most files
+        found = {st: SIGNAL_TYPES[st].normalize(v) for st, v in fields.items() if v}
+        if not found:
+            raise InputError("no signal in this row")
+        return NewEntry(signals=found, source="import")
     signals: dict[str, str] = {}
     if "signal_type" in fields or "value" in fields:
         st = str(fields.get("signal_type") or "").strip().lower()
@@ -221,38 +227,32 @@ def import_entries(
     batch_size: int = BATCH,
 ) -> ImportResult:
     """Check every row, then import in committed batches of ``batch_size`` rows (other
-    writers wait at most one batch); ``progress`` gets (rows applied, good rows in all)
-    once the rows are checked and after each batch.
-
-    The file is read once: checked rows are spooled to a temporary file (a batch at a time,
-    as pickles of our own values) and read back to import, so memory holds one batch.
-    """
+    writers wait at most one batch). ``open_lines`` is called twice (two streaming passes:
+    checking, then importing; parsing again costs less than spooling checked rows);
+    ``progress`` gets (rows applied, good rows in all) once the rows are checked and after
+    each batch."""
     with transactions() as uow:
         bank_id = _repo.bank_row(uow, bank_name).id
     bad: list[tuple[int, str]] = []
     total = 0
-    with tempfile.TemporaryFile() as spool:
-        batch: list[NewEntry] = []
-        for row_no, entry in read_entries(open_lines, fmt):
-            if isinstance(entry, str):
-                bad.append((row_no, entry))
-                continue
-            batch.append(entry)
+    for n, r in read_entries(open_lines, fmt):
+        if isinstance(r, str):
+            bad.append((n, r))
+        else:
             total += 1
-            if len(batch) == batch_size:
-                pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
-                batch = []
-        if batch:
-            pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
-        if bad and not skip_bad_rows:
-            raise ImportRowsError(bad)
-        if progress is not None:
-            progress(0, total)
-        spool.seek(0)
-        started = utcnow()
-        counts = ApplyCounts()
-        analysed_at = 0
-        while batch := _next_batch(spool):
+    if bad and not skip_bad_rows:
+        raise ImportRowsError(bad)
+    if progress is not None:
+        progress(0, total)
+    started = utcnow()
+    good = (r for _, r in read_entries(open_lines, fmt) if not isinstance(r, str))
+    counts = ApplyCounts()
+    analysed_at = 0
+    # The next batch is parsed on a second thread while this one waits for the database.
+    with ThreadPoolExecutor(1, thread_name_prefix="amparo-import") as reader:
+        upcoming = reader.submit(lambda: list(itertools.islice(good, batch_size)))
+        while batch := upcoming.result():
+            upcoming = reader.submit(lambda: list(itertools.islice(good, batch_size)))
             with transactions() as uow:
                 if counts.items >= 2 * analysed_at:  # the tables doubled: fresh statistics
                     _repo.refresh_statistics(uow)
@@ -269,14 +269,6 @@ def import_entries(
         disabled += done
         replace = done > 0
     return ImportResult(counts, disabled, tuple(bad))
-
-
-def _next_batch(spool: IO[bytes]) -> list[NewEntry]:
-    try:
-        batch: list[NewEntry] = pickle.load(spool)  # our own file, just written
-    except EOFError:
-        return []
-    return batch
 
 
 _SIGNAL_COLUMNS = tuple(SIGNAL_TYPES)
