@@ -40,6 +40,7 @@ __all__ = [
     "BOMB_ERRORS",
     "PARSE_ERRORS",
     "SUPPORTED_FORMATS",
+    "identify",
     "open_header",
     "too_large_for_pillow",
 ]
@@ -113,46 +114,60 @@ def too_large_for_pillow(exc: Exception) -> MediaTooLargeError:
     )
 
 
-def open_header(source: IO[bytes], limits: MediaLimits) -> tuple[ImageFile.ImageFile, str]:
-    """Identify the image in ``source`` and read its header; return it and its format.
+def identify(prefix: bytes) -> str:
+    """The supported format whose signature starts ``prefix`` (the first 16 bytes or so).
 
-    Checks, in order: some bytes exist (:class:`EmptyMediaError`); the first bytes are those
-    of a supported format (:class:`UnsupportedFormatError`); the header parses
-    (:class:`CorruptMediaError`); width and height are within ``limits``
-    (:class:`MediaTooLargeError`). No pixel data is read. The returned image reads lazily from
-    ``source``, so keep ``source`` open until the image is loaded.
+    Raises :class:`EmptyMediaError` for no bytes and :class:`UnsupportedFormatError` for
+    anything else, naming what the bytes seem to be.
     """
-    source.seek(0)
-    prefix = source.read(16)
     if not prefix:
         raise EmptyMediaError(
             "the media is empty (0 bytes)",
             hint="send the file's contents; check that the upload or path is the right one",
         )
     for name in SUPPORTED_FORMATS:
-        factory, accept = Image.OPEN[name]
+        _factory, accept = Image.OPEN[name]
         verdict = accept(prefix) if accept is not None else False
         if isinstance(verdict, str):  # Pillow recognises the format but lacks its codec
             raise UnsupportedFormatError(
                 f"this {name} image cannot be decoded here: {verdict}",
                 hint="install a Pillow build with that codec, or convert the image to PNG",
             )
-        if not verdict:
-            continue
-        source.seek(0)
-        try:
-            image = factory(source, "")
-        except BOMB_ERRORS as exc:
-            raise too_large_for_pillow(exc) from exc
-        except PARSE_ERRORS as exc:
-            raise CorruptMediaError(
-                f"the data starts like a {name} image but its header is corrupt ({exc})",
-                hint="re-export or re-download the file; a partial upload is a common cause",
-            ) from exc
-        check_dimensions(image.width, image.height, limits)
-        return image, "JPEG" if image.format == "MPO" else name
+        if verdict:
+            return name
     raise UnsupportedFormatError(
         f"unsupported media: the data is {_describe_unknown(prefix)}; "
         f"supported formats are {_SUPPORTED_TEXT}",
         hint="convert the file to one of the supported formats (PNG keeps every pixel)",
     )
+
+
+def open_header(
+    source: IO[bytes], limits: MediaLimits, name: str | None = None
+) -> tuple[ImageFile.ImageFile, str]:
+    """Identify the image in ``source`` and read its header with Pillow; return it and its
+    format.
+
+    Checks, in order: some bytes exist (:class:`EmptyMediaError`); the first bytes are those
+    of a supported format (:class:`UnsupportedFormatError`); the header parses
+    (:class:`CorruptMediaError`); width and height are within ``limits``
+    (:class:`MediaTooLargeError`). No pixel data is read. The returned image reads lazily from
+    ``source``, so keep ``source`` open until the image is loaded. ``name`` skips the
+    identification when the caller has done it.
+    """
+    if name is None:
+        source.seek(0)
+        name = identify(source.read(16))
+    factory, _accept = Image.OPEN[name]
+    source.seek(0)
+    try:
+        image = factory(source, "")
+    except BOMB_ERRORS as exc:
+        raise too_large_for_pillow(exc) from exc
+    except PARSE_ERRORS as exc:
+        raise CorruptMediaError(
+            f"the data starts like a {name} image but its header is corrupt ({exc})",
+            hint="re-export or re-download the file; a partial upload is a common cause",
+        ) from exc
+    check_dimensions(image.width, image.height, limits)
+    return image, "JPEG" if image.format == "MPO" else name
