@@ -20,13 +20,14 @@ from amparo.signals._names import (
     pdq_distance,
 )
 from amparo.signals._pdq_kernel import DIHEDRAL_NAMES
-from amparo.signals.base import DEFAULT_QUALITY_THRESHOLD, PdqHash, Signals
+from amparo.signals.base import DEFAULT_QUALITY_THRESHOLD, DecodeError, PdqHash, Signals
 
 __all__ = [
     "DEFAULT_QUALITY_THRESHOLD",
     "DIHEDRAL_NAMES",
     "PDQ_MATCH_THRESHOLD",
     "SIGNAL_TYPES",
+    "DecodeError",
     "PdqHash",
     "SignalType",
     "Signals",
