@@ -18,9 +18,10 @@ from amparo.media._budget import Deadline, mib
 
 __all__ = ["MAX_RLE_BYTES", "decode_rle"]
 
-MAX_RLE_BYTES = 4 * 1024 * 1024
-"""Most run-length data a BMP may carry (about 2 million runs, ~1-2 s of Python). RLE BMPs
-are small palette images from another era; a larger one is refused as too large."""
+MAX_RLE_BYTES = 2 * 1024 * 1024
+"""Most run-length data a BMP may carry: about a million runs, 1-2 s of Python on a busy
+2-CPU machine (``bench/bench_hostile_media.py``). RLE BMPs are small palette images from
+another era; a larger one is refused as too large."""
 
 _CHECK_EVERY = 1 << 16
 

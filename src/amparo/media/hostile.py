@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 
 from PIL import Image
 
+from amparo.media._bmp import MAX_RLE_BYTES
 from amparo.media._decode import MAX_SCAN_BLOCKS
 from amparo.media._jpeg import read_jpeg
 
@@ -384,9 +385,9 @@ def bmp_rle_huge(width: int = 30_000, height: int = 6_666) -> bytes:
 
 
 def bmp_rle_limit(width: int = 2_048, height: int = 1_024) -> bytes:
-    """An 8-bit RLE BMP of one-pixel runs, as many as the run-length cap allows (~2 million):
+    """An 8-bit RLE BMP of one-pixel runs, as many as the run-length cap allows (~a million):
     the most Python work a BMP can ask for."""
-    runs = min(width * height, (4 * 1024 * 1024 - 2) // 2)
+    runs = min(width * height, (MAX_RLE_BYTES - 2) // 2)
     return _bmp(width, height, 8, 1, b"\x01\x07" * runs + b"\x00\x01")
 
 
