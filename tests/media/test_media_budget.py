@@ -83,10 +83,15 @@ def test_bombs_that_are_refused_with_a_clear_error(name: str) -> None:
     assert words in err.value.message and err.value.hint
 
 
-def test_the_same_bombs_fit_when_the_operator_allows_more_memory() -> None:
-    roomy = MediaLimits(max_decode_memory=2_400 * MIB)
-    assert decode(hostile.webp_lossless_bomb(2000, 2000), roomy).image.size == (2000, 2000)
-    assert decode(_bomb("tiff_huge_tile"), roomy).image.size == (64, 64)
+@pytest.mark.parametrize(
+    "data",
+    [hostile.webp_lossless_bomb(1000, 1000), hostile.tiff_huge_tile(64, 64, 2048)],
+    ids=["webp", "tiff-tile"],
+)
+def test_what_a_larger_memory_limit_allows(data: bytes) -> None:
+    with pytest.raises(MediaTooLargeError, match="needs about"):
+        decode(data, MediaLimits(max_decode_memory=24 * MIB))
+    assert decode(data, MediaLimits(max_decode_memory=64 * MIB)).full_resolution
 
 
 # --- JPEG markers -----------------------------------------------------------------------

@@ -102,11 +102,11 @@ def test_other_formats_reduce_by_block_means(fmt: str) -> None:
 
 
 def test_jpeg_block_means_follow_dct_scaling() -> None:
-    data = image_bytes("gradient", 6000, 3000, fmt="JPEG")
-    decoded = decode(data, LIMITS, min_side=512, jpeg_min_side=360, grayscale=True)
-    assert (decoded.scale, decoded.block) == (8, (1, 1))  # 750 x 375: nothing left to reduce
-    wide = decode(data, LIMITS, min_side=300, jpeg_min_side=360, grayscale=True)
-    assert (wide.scale, wide.block, wide.image.size) == (8, (2, 1), (375, 375))
+    data = image_bytes("shapes", 1500, 750, fmt="JPEG")
+    decoded = decode(data, LIMITS, min_side=128, jpeg_min_side=90, grayscale=True)
+    assert (decoded.scale, decoded.block) == (8, (1, 1))  # 188 x 94: nothing left to reduce
+    wide = decode(data, LIMITS, min_side=75, jpeg_min_side=90, grayscale=True)
+    assert (wide.scale, wide.block, wide.image.size) == (8, (2, 1), (94, 94))
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "GIF", "WEBP", "BMP", "TIFF"])

@@ -76,7 +76,7 @@ def test_a_jpeg_keeps_its_reduced_decode_and_provenance_reads_no_pixels(
 
 @pytest.mark.parametrize("fmt", ["PNG", "GIF", "WEBP", "BMP", "TIFF", "JPEG"])
 def test_keeping_the_pixels_never_changes_the_hash(fmt: str) -> None:
-    data = image_bytes("photo_like", 1300, 900, fmt=fmt)
+    data = image_bytes("shapes", 1100, 700, fmt=fmt)  # reduced 2 x 1 by block means
     for dihedral in (False, True):
         kept, _decoded = hash_media(data, LIMITS, keep_pixels=True, dihedral=dihedral)
         assert kept == hash_media(data, LIMITS, dihedral=dihedral)
