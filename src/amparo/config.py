@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     index_refresh_seconds: float = Field(
         0.5, gt=0, description="How often a server polls the database for bank changes."
     )
+    index_snapshot_seconds: float = Field(
+        600.0,
+        ge=0,
+        description="How often a server saves its indexes (when they changed) to <data dir>/"
+        "index, so the next start reads them instead of the database; 0 turns this off.",
+    )
 
     # ledger
     ledger_origin: str | None = Field(

@@ -22,6 +22,7 @@ so in exactly one place (``api/_errors.py`` and ``cli/__init__.py``).
     ├── PermissionDeniedError (403)    the key's role may not do this
     ├── LedgerVerificationError (422, exit 3)  a proof, signature or the stored log failed a
     │                                  check; the message names what and where
+    ├── UnavailableError (503)         not ready yet (the index is loading); retry shortly
     └── ConfigError                    settings that cannot work (refused at start)
 """
 
@@ -45,6 +46,7 @@ __all__ = [
     "MediaTooLargeError",
     "NotFoundError",
     "PermissionDeniedError",
+    "UnavailableError",
     "UnsafeURLError",
     "UnsupportedFormatError",
 ]
@@ -164,6 +166,11 @@ class LedgerVerificationError(AmparoError):
     status_code = 422
     exit_code = 3
     code = "ledger_verification_failed"
+
+
+class UnavailableError(AmparoError):
+    status_code = 503
+    code = "unavailable"
 
 
 class ConfigError(AmparoError):

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from amparo.config import Settings
 from amparo.errors import FetchError, MediaTooLargeError, UnsafeURLError
 
-__all__ = ["check_url", "fetch_url"]
+__all__ = ["UrlFetcher", "check_url"]
 
 _MAX_REDIRECTS = 5
 
@@ -62,37 +62,46 @@ def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]
     return target, {"Host": host_header}, extensions
 
 
-def fetch_url(url: str, settings: Settings) -> bytes:
-    """The body at ``url``, at most ``settings.media.max_bytes`` long."""
-    limit = settings.media.max_bytes
-    with httpx.Client(timeout=settings.url_fetch_timeout, follow_redirects=False) as client:
-        for _ in range(_MAX_REDIRECTS + 1):
-            addresses = check_url(url, allow_private=settings.unsafe_allow_private_urls)
-            target, headers, extensions = _pinned(url, addresses[0])
-            try:
-                with client.stream(
-                    "GET", target, headers=headers, extensions=extensions
-                ) as response:
-                    if response.is_redirect:
-                        url = urljoin(url, response.headers.get("location", ""))
-                        continue
-                    if response.status_code != 200:
-                        raise FetchError(f"Failed to fetch URL: HTTP {response.status_code}")
-                    declared = int(response.headers.get("content-length") or 0)
-                    if declared > limit:
-                        raise MediaTooLargeError(
-                            f"the URL's content is {declared} bytes; the limit is {limit}",
-                            hint="raise AMPARO_MEDIA_MAX_BYTES if this is expected",
-                        )
-                    body = bytearray()
-                    for chunk in response.iter_bytes():
-                        body.extend(chunk)
-                        if len(body) > limit:
+@dataclass(frozen=True)
+class UrlFetcher:
+    """Fetches media by URL within ``max_bytes`` and ``timeout`` seconds. ``allow_private``
+    (the ``unsafe_allow_private_urls`` setting) lets loopback and private addresses through."""
+
+    max_bytes: int
+    timeout: float
+    allow_private: bool = False
+
+    def fetch(self, url: str) -> bytes:
+        """The body at ``url``, at most ``max_bytes`` long."""
+        limit = self.max_bytes
+        with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
+            for _ in range(_MAX_REDIRECTS + 1):
+                addresses = check_url(url, allow_private=self.allow_private)
+                target, headers, extensions = _pinned(url, addresses[0])
+                try:
+                    with client.stream(
+                        "GET", target, headers=headers, extensions=extensions
+                    ) as response:
+                        if response.is_redirect:
+                            url = urljoin(url, response.headers.get("location", ""))
+                            continue
+                        if response.status_code != 200:
+                            raise FetchError(f"Failed to fetch URL: HTTP {response.status_code}")
+                        declared = int(response.headers.get("content-length") or 0)
+                        if declared > limit:
                             raise MediaTooLargeError(
-                                f"the URL's content is over the {limit}-byte limit",
+                                f"the URL's content is {declared} bytes; the limit is {limit}",
                                 hint="raise AMPARO_MEDIA_MAX_BYTES if this is expected",
                             )
-                    return bytes(body)
-            except httpx.HTTPError as exc:
-                raise FetchError(f"Failed to fetch URL: {exc}") from exc
-    raise FetchError(f"Failed to fetch URL: more than {_MAX_REDIRECTS} redirects")
+                        body = bytearray()
+                        for chunk in response.iter_bytes():
+                            body.extend(chunk)
+                            if len(body) > limit:
+                                raise MediaTooLargeError(
+                                    f"the URL's content is over the {limit}-byte limit",
+                                    hint="raise AMPARO_MEDIA_MAX_BYTES if this is expected",
+                                )
+                        return bytes(body)
+                except httpx.HTTPError as exc:
+                    raise FetchError(f"Failed to fetch URL: {exc}") from exc
+        raise FetchError(f"Failed to fetch URL: more than {_MAX_REDIRECTS} redirects")

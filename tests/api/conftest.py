@@ -1,4 +1,4 @@
-"""Fixtures for the HMA-compatible routes: a client with them, keys, images and a media server.
+"""Fixtures for the API tests: a client, keys, images and a media server.
 
 Built on tests/conftest.py (``settings``, ``amparo``, ``headers``), so every test here runs on
 SQLite and on PostgreSQL.
@@ -6,6 +6,7 @@ SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,22 +14,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from fastapi.testclient import TestClient
 
-from amparo.api import create_app
-from amparo.api._hma import router as hma_router
-from amparo.config import Settings
 from amparo.media import synthetic
 from amparo.runtime import Amparo
 
 
 @pytest.fixture
-def hma(settings: Settings, amparo: Amparo) -> Iterator[TestClient]:
-    """A client of the app with the HMA routes (added here until create_app includes them)."""
-    app = create_app(settings, amparo=amparo)
-    if "/c/banks" not in app.openapi()["paths"]:
-        app.include_router(hma_router)
-        app.openapi_schema = None
-    with TestClient(app) as test_client:
-        yield test_client
+def hma(client: TestClient) -> TestClient:
+    """A client of the app, for the HMA-compatible routes."""
+    return client
 
 
 @pytest.fixture
@@ -62,7 +55,7 @@ def flat_png() -> bytes:
 @pytest.fixture
 def media_server(amparo: Amparo, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., str]]:
     """Serve bytes on 127.0.0.1 and let Amparo fetch them; gives ``serve(path, data, type)``."""
-    monkeypatch.setattr(amparo.settings, "unsafe_allow_private_urls", True)
+    monkeypatch.setattr(amparo, "fetcher", dataclasses.replace(amparo.fetcher, allow_private=True))
     files: dict[str, tuple[int, str, bytes]] = {}
 
     class Handler(BaseHTTPRequestHandler):

@@ -6,6 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from amparo import auth
+from amparo.api import create_app
+from amparo.config import Settings
 from amparo.runtime import Amparo
 
 Headers = Callable[[str], dict[str, str]]
@@ -68,3 +70,19 @@ def test_keys_are_stored_hashed(amparo: Amparo) -> None:
 def test_unknown_role_is_refused(amparo: Amparo) -> None:
     with amparo.session() as s, pytest.raises(Exception, match="unknown role"):
         auth.create_key(s, name="k", role="god")
+
+
+def test_key_use_is_recorded_off_the_request_path(settings: Settings, amparo: Amparo) -> None:
+    from sqlalchemy import select
+
+    from amparo.store import ApiKeyRow
+
+    with amparo.session() as s:
+        _, key = auth.create_key(s, name="used", role="auditor")
+    with TestClient(create_app(settings, amparo=amparo)) as c:
+        assert c.get("/v1/banks", headers={"X-API-Key": key}).status_code == 200
+        with amparo.session() as s:  # not written by the request itself
+            assert s.scalar(select(ApiKeyRow.last_used_at)) is None
+    # Stopping the runtime (with the app) writes what the keyring remembered.
+    with amparo.session() as s:
+        assert s.scalar(select(ApiKeyRow.last_used_at)) is not None

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 PUBLIC = {
     "/healthz",
+    "/readyz",
     "/status",
     "/status/live",
     "/openapi.json",

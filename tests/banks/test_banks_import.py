@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,8 +31,13 @@ def _lines(text: str) -> Iterator[str]:
 def _import(amparo: Amparo, text: str, fmt: str = "csv", skip: bool = False) -> banks.ImportResult:
     with amparo.session() as s:
         banks.create_bank(s, "IMP") if "IMP" not in {b.name for b in banks.list_banks(s)} else None
-    with amparo.session() as s:
-        return banks.import_entries(s, "IMP", lambda: _lines(text), fmt, skip_bad_rows=skip)  # type: ignore[arg-type]
+    return banks.import_entries(
+        amparo.session,
+        "IMP",
+        lambda: _lines(text),
+        fmt,
+        skip_bad_rows=skip,  # type: ignore[arg-type]
+    )
 
 
 def test_bad_rows_are_reported_by_row_number_and_nothing_imported(amparo: Amparo) -> None:
@@ -92,8 +98,7 @@ def test_file_import_via_path(amparo: Amparo, tmp_path: Path) -> None:
         with path.open() as fh:
             yield from fh
 
-    with amparo.session() as s:
-        result = banks.import_entries(s, "FILE", open_lines, "csv")
+    result = banks.import_entries(amparo.session, "FILE", open_lines, "csv")
     assert result.imported == 1
 
 
@@ -113,3 +118,14 @@ def test_every_row_is_imported_or_reported(amparo: Amparo, good_rows: list[bool]
     result = _import(amparo, text, skip=True)
     assert result.imported == sum(good_rows)
     assert [n for n, _ in result.bad_rows] == [i + 2 for i, g in enumerate(good_rows) if not g]
+
+
+def test_text_with_tabs_newlines_and_backslashes_round_trips(amparo: Amparo) -> None:
+    """PostgreSQL imports go through COPY's text format: its escapes must be right."""
+    awkward = "a\tb\\c\nd\re \\N"
+    line = json.dumps({"md5": MD5, "source_id": awkward, "note": awkward, "tags": ["x"]})
+    result = _import(amparo, line + "\n", fmt="jsonl")
+    assert result.imported == 1
+    with amparo.session() as s:
+        (entry,) = banks.list_entries(s, "IMP")
+    assert entry.source_id == awkward and entry.note == awkward and entry.tags == ("x",)

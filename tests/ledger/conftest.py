@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from ledger_events import Note
 
 from amparo import ledger
 from amparo.api import create_app
-from amparo.api._ledger import router
 from amparo.config import Settings
 from amparo.ledger import Ledger, Signer
 from amparo.runtime import Amparo
@@ -29,24 +29,18 @@ def log(amparo: Amparo, log_signer: Signer) -> Ledger:
 
 @pytest.fixture
 def add_entries(amparo: Amparo) -> Callable[[int], list[int]]:
-    """Commit ``n`` scan.match entries in one transaction; return their sequence numbers."""
+    """Commit ``n`` test.note entries in one transaction; return their sequence numbers."""
 
     def add(n: int) -> list[int]:
         with amparo.session() as s:
-            return [
-                ledger.record(s, "scan.match", {"bank": "demo", "entry": i, "distance": i % 32})
-                for i in range(n)
-            ]
+            return ledger.append(s, [Note(n=i) for i in range(n)])
 
     return add
 
 
 @pytest.fixture
 def served(settings: Settings, amparo: Amparo, log: Ledger) -> Iterator[TestClient]:
-    """The API app with the ledger routes and ``log`` as its ledger."""
-    app = create_app(settings, amparo=amparo)
-    if not any(getattr(r, "path", "") == "/ledger/checkpoint" for r in app.routes):
-        app.include_router(router)
-    app.state.ledger = log
-    with TestClient(app) as client:
+    """The API app with ``log`` as its ledger."""
+    amparo.ledger = log  # type: ignore[misc]  # the runtime's ledger, replaced for the test
+    with TestClient(create_app(settings, amparo=amparo)) as client:
         yield client

@@ -10,6 +10,7 @@ import base64
 import sys
 from pathlib import Path
 
+from ledger_events import Note
 from sqlalchemy.orm import Session
 
 from amparo import ledger
@@ -33,8 +34,8 @@ def main() -> None:
     n = 0
     while True:
         with Session(engine) as s, s.begin():
-            entry = ledger.record(s, "scan.match", {"n": n})
-            ledger.note_scan(s)
+            (entry,) = ledger.append(s, [Note(n=n)])
+            ledger.count_scans(s, 1)
         print(f"ack {entry}", flush=True)
         n += 1
         if n % 7 == 0:

@@ -100,11 +100,11 @@ def test_tallies_add_up_to_all_scans(
     runtime: Amparo = served.app.state.amparo  # type: ignore[attr-defined]
     with runtime.session() as s:
         for _ in range(5):
-            ledger.note_scan(s)
+            ledger.count_scans(s, 1)
     log.tally_seconds = 0
     log.integrate()
     with runtime.session() as s:
-        ledger.note_scan(s)
+        ledger.count_scans(s, 1)
     log.integrate()
     assert served.get("/v1/ledger/tallies").status_code == 401
     body = served.get("/v1/ledger/tallies", headers=headers("auditor")).json()

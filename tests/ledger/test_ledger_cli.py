@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from ledger_events import Note
 from typer.testing import CliRunner
 
 from amparo import ledger
@@ -36,7 +37,8 @@ def _entry() -> int:
     amparo = Amparo.open(Settings())
     try:
         with amparo.session() as s:
-            return ledger.record(s, "entry.add", {"bank": 1, "entry": 2})
+            (entry,) = ledger.append(s, [Note(n=2)])
+            return entry
     finally:
         amparo.close()
 
@@ -59,7 +61,7 @@ def test_keygen_prove_and_check_proof(env: Path) -> None:
 
     r = runner.invoke(cli, ["ledger", "check-proof", str(proof), "--vkey", vkey])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)["data"] == {"bank": 1, "entry": 2}
+    assert json.loads(r.stdout)["data"] == {"n": 2, "text": ""}
     assert f"entry {entry} is at index" in r.stderr
 
     forged = r.stdout  # the record shown, not a proof: refused

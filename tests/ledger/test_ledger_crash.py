@@ -16,12 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from amparo import ledger
-from amparo.ledger import _store
+from amparo.ledger import _repo
 from amparo.ledger._checkpoint import Checkpoint
 from amparo.ledger._merkle import subtree_hash
 from amparo.ledger._note import open_note
-from amparo.store import create_engine_for, migrate
-from amparo.store._ledger_tables import LedgerEntryRow
+from amparo.store import LedgerEntryRow, create_engine_for, migrate
 
 CHILD = Path(__file__).with_name("ledger_crash_child.py")
 KILLS = 10
@@ -65,7 +64,7 @@ def test_sigkill_loses_nothing_acknowledged(tmp_path: Path) -> None:
     assert log.verify_local().size == size
     with log.session() as s:
         stored = set(s.scalars(select(LedgerEntryRow.id)))
-        nodes = _store.tile_nodes(s, size)
+        nodes = _repo.tile_nodes(s, size)
         assert acked <= stored
         for note in signed:
             cp = Checkpoint.parse(open_note(note, [signer.verifier])[0])

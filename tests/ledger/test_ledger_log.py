@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
+from ledger_events import Note
 from sqlalchemy import func, select
 
 from amparo import ledger
 from amparo.errors import InputError, NotFoundError
+from amparo.events import Event
 from amparo.ledger import Ledger, LedgerVerificationError, Signer
 from amparo.runtime import Amparo
-from amparo.store._ledger_tables import LedgerEntryRow
+from amparo.store import LedgerEntryRow
 
 
 def test_record_prove_and_check_offline(
@@ -27,7 +30,7 @@ def test_record_prove_and_check_offline(
     for entry in (ids[0], ids[255], ids[299], more[-1]):
         checked = ledger.check_proof(log.prove(entry), log_signer.verifier)
         assert checked.entry_id == entry
-        assert checked.record["kind"] == "scan.match"
+        assert checked.record["kind"] == "test.note"
         assert checked.checkpoint.size == log.integrate()
 
 
@@ -41,25 +44,37 @@ def test_entry_not_yet_checkpointed_cannot_be_proven(
         log.prove(10**9)
 
 
+@dataclass(frozen=True)
+class _Loose(Event):
+    kind = "test.loose"
+
+    when: object
+
+
+@dataclass(frozen=True)
+class _BadKind(Event):
+    kind = "Bank Update"
+
+
 def test_record_limits(amparo: Amparo) -> None:
     with amparo.session() as s:
-        ledger.record(s, "bank.update", {"text": "x" * 60_000})
+        ledger.append(s, [Note(text="x" * 60_000)])
         with pytest.raises(InputError, match="limit is 65536"):
-            ledger.record(s, "bank.update", {"text": "x" * 70_000})
+            ledger.append(s, [Note(text="x" * 70_000)])
         with pytest.raises(InputError, match="not plain JSON"):
-            ledger.record(s, "bank.update", {"when": object()})
+            ledger.append(s, [_Loose(object())])
         with pytest.raises(InputError, match="kind"):
-            ledger.record(s, "Bank Update", {})
+            ledger.append(s, [_BadKind()])
 
 
 def test_rolled_back_entries_leave_no_trace(log: Ledger, amparo: Amparo) -> None:
     with pytest.raises(RuntimeError), amparo.session() as s:
-        ledger.record(s, "bank.create", {"name": "gone"})
+        s.emit(Note(text="gone"))
         raise RuntimeError("caller's change failed")
     size = log.integrate()
     with amparo.session() as s:
         kinds = s.scalars(select(LedgerEntryRow.kind)).all()
-    assert "bank.create" not in kinds
+    assert "test.note" not in kinds
     assert size == len(kinds)
 
 
@@ -67,10 +82,10 @@ def test_scan_tally_counts_every_scan_once(amparo: Amparo, log_signer: Signer) -
     log = Ledger(amparo.engine, signer=log_signer, tally_seconds=0)
     with amparo.session() as s:
         for _ in range(7):
-            ledger.note_scan(s)
+            ledger.count_scans(s, 1)
     log.integrate()
     with amparo.session() as s:
-        ledger.note_scan(s)
+        ledger.count_scans(s, 1)
     log.integrate()
     log.integrate()
     with amparo.session() as s:
@@ -154,10 +169,13 @@ def test_record_many_keeps_order_and_proves(
     amparo: Amparo, log: Ledger, log_signer: Signer
 ) -> None:
     with amparo.session() as s:
-        ids = ledger.record_many(s, [("entry.add", {"n": n}) for n in range(50)])
-        assert ledger.record_many(s, []) == []
+        ids = ledger.append(s, [Note(n=n) for n in range(50)])
+        assert ledger.append(s, []) == []
     assert ids == sorted(ids) and len(set(ids)) == 50
     log.integrate()
     log.checkpoint()
     for n in (0, 17, 49):
-        assert ledger.check_proof(log.prove(ids[n]), log_signer.verifier).record["data"] == {"n": n}
+        assert ledger.check_proof(log.prove(ids[n]), log_signer.verifier).record["data"] == {
+            "n": n,
+            "text": "",
+        }

@@ -19,17 +19,17 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from amparo import auth, banks, ledger
+from amparo import auth, banks
 from amparo.banks import NewEntry
 from amparo.config import Settings
-from amparo.ledger import _store
+from amparo.ledger import _repo
 from amparo.ledger._checkpoint import Checkpoint
 from amparo.ledger._merkle import subtree_hash
 from amparo.ledger._note import open_note
 from amparo.media import synthetic
 from amparo.runtime import Amparo
 from amparo.signals import hash_media
-from amparo.store._ledger_tables import LedgerEntryRow
+from amparo.store import LedgerEntryRow
 
 KILLS = 6
 
@@ -41,8 +41,17 @@ def _free_port() -> int:
 
 
 def _scan_until_killed(
-    url: str, key: str, image: bytes, acked: set[str], published: list[str], stop: threading.Event
+    url: str,
+    key: str,
+    image: bytes,
+    pdq: str,
+    acked: set[str],
+    lookups: list[int],
+    published: list[str],
+    stop: threading.Event,
 ) -> None:
+    """Scans (acknowledged by their scan id) and matched HMA lookups (group-committed:
+    each 200 with a match promises a ledger record) until the server dies."""
     with httpx.Client(timeout=5) as client:
         while not stop.is_set():
             try:
@@ -53,6 +62,13 @@ def _scan_until_killed(
                 )
                 if r.status_code == 200:
                     acked.add(r.json()["scan_id"])
+                r = client.get(
+                    f"{url}/m/lookup",
+                    params={"signal_type": "pdq", "signal": pdq},
+                    headers={"X-API-Key": key},
+                )
+                if r.status_code == 200 and r.json().get("KNOWN"):
+                    lookups.append(1)
                 cp = client.get(f"{url}/ledger/checkpoint")
                 if cp.status_code == 200:
                     published.append(cp.text)
@@ -82,6 +98,7 @@ def test_sigkill_server_loses_no_acknowledged_scan(tmp_path: Path) -> None:
 
     rng = random.Random(11)
     acked: set[str] = set()
+    lookups: list[int] = []
     published: list[str] = []
     for _ in range(KILLS):
         port = _free_port()
@@ -104,13 +121,14 @@ def test_sigkill_server_loses_no_acknowledged_scan(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
         stop = threading.Event()
         worker = threading.Thread(
-            target=_scan_until_killed, args=(url, key, image, acked, published, stop)
+            target=_scan_until_killed,
+            args=(url, key, image, signals.pdq.hex, acked, lookups, published, stop),
         )
         worker.start()
         time.sleep(rng.uniform(0.3, 1.5))
@@ -118,22 +136,25 @@ def test_sigkill_server_loses_no_acknowledged_scan(tmp_path: Path) -> None:
         server.wait(timeout=30)
         stop.set()
         worker.join(timeout=30)
-    assert len(acked) > KILLS and published
+    assert len(acked) > KILLS and lookups and published
 
     runtime = Amparo.open(settings)
-    log = ledger.ledger_from_settings(settings, runtime.engine)
+    log = runtime.ledger
     size = log.integrate()
     log.checkpoint()
     assert log.verify_local().size == size
     assert log.verifier is not None
     with log.session() as s:
-        recorded = {
-            json.loads(raw)["data"]["scan_id"]
+        matched = [
+            json.loads(raw)["data"]
             for kind, raw in s.execute(select(LedgerEntryRow.kind, LedgerEntryRow.record))
             if kind == "scan.match"
-        }
+        ]
+        recorded = {m["scan_id"] for m in matched}
         assert acked <= recorded, f"{len(acked - recorded)} acknowledged scans lost"
-        nodes = _store.tile_nodes(s, size)
+        hash_lookups = sum(1 for m in matched if m["source"] == "hash")
+        assert hash_lookups >= len(lookups), "acknowledged matched lookups lost"
+        nodes = _repo.tile_nodes(s, size)
         for note in set(published):
             cp = Checkpoint.parse(open_note(note, [log.verifier])[0])
             assert cp.size <= size, "a checkpoint was published for entries that were lost"

@@ -14,7 +14,7 @@ from amparo.ledger import Ledger, LedgerVerificationError, Signer
 from amparo.ledger._merkle import EMPTY_ROOT
 from amparo.ledger._record import commitment
 from amparo.runtime import Amparo
-from amparo.store._ledger_tables import (
+from amparo.store import (
     LedgerCheckpointRow,
     LedgerEntryRow,
     LedgerStateRow,
@@ -57,7 +57,7 @@ def _rewrite_record(amparo: Amparo, entry_id: int, new_commitment: bool) -> None
     with amparo.session() as s:
         row = s.get(LedgerEntryRow, entry_id)
         assert row is not None
-        row.record = bytes(row.record).replace(b'"bank":"demo"', b'"bank":"fake"')
+        row.record = bytes(row.record).replace(b'"text":""', b'"text":"fake"')
         if new_commitment:
             row.commitment = commitment(bytes(row.salt), row.record)
 

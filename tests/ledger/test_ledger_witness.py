@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
 from amparo import ledger
+from amparo.api import create_witness_app
 from amparo.errors import FetchError
 from amparo.ledger import Ledger, Signer, WitnessPeer
 from amparo.ledger._checkpoint import Checkpoint
@@ -20,15 +21,15 @@ from amparo.ledger._tiles import TileNodes
 from amparo.ledger._verify import build_tiles
 from amparo.ledger._witness_client import add_checkpoint_body
 from amparo.runtime import Amparo
-from amparo.store._ledger_tables import LedgerCheckpointRow
+from amparo.store import LedgerCheckpointRow, WitnessStore
 
 WITNESS = ledger.generate_signer("witness.test/w1", ALG_COSIGNATURE_V1)
 
 
 @pytest.fixture
 def witness(tmp_path: Path, log_signer: Signer) -> Iterator[TestClient]:
-    state = ledger.WitnessState(tmp_path / "witness.db")
-    app = ledger.create_witness_app(WITNESS, [log_signer.verifier], state)
+    state = WitnessStore(f"sqlite:///{tmp_path / 'witness.db'}")
+    app = create_witness_app(WITNESS, [log_signer.verifier], state)
     with TestClient(app) as client:
         yield client
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import amparo.media._budget as budget
+import amparo.media._limits as budget
 from amparo.config import MediaLimits
 from amparo.errors import CorruptMediaError, MediaError, MediaTooLargeError
 from amparo.media import (
@@ -23,7 +23,7 @@ from amparo.media import (
     probe,
 )
 from amparo.media._bmp import MAX_RLE_BYTES
-from amparo.media._jpeg import read_jpeg
+from amparo.media._open import read_jpeg
 from imagefactory import encode, image_bytes, photo_like, shapes
 
 LIMITS = MediaLimits()

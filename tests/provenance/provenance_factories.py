@@ -1,10 +1,13 @@
 """Factories for provenance tests: benign synthetic images and the markers tests add to them.
 
-Images are gradients, shapes and noise. Markers: PNG text chunks as generators write them,
-EXIF, XMP packets, NovelAI alpha stealth, the Stable Diffusion ``dwtDct`` watermark embedded
-by a line-by-line transcription of the reference ``imwatermark`` encoder (``reference_encode``;
-only OpenCV's colour conversion and PyWavelets' Haar transform are replaced by their numpy
-equivalents, because the reference package pulls OpenCV and torch), and a test CA.
+Images are gradients, shapes and noise; "videos" and HEIC files are minimal, well-formed ISO
+BMFF files written here box by box, with no sample data beyond a few zero bytes. Markers: PNG
+text chunks as generators write them, EXIF, XMP packets (also in TIFF and ISO BMFF), C2PA
+manifests signed with the test CA (any format c2pa-python signs), stealth LSB payloads (alpha
+and RGB), the Stable Diffusion ``dwtDct`` watermark embedded by a line-by-line transcription
+of the reference ``imwatermark`` encoder (``reference_encode``; only OpenCV's colour
+conversion and PyWavelets' Haar transform are replaced by their numpy equivalents, because
+the reference package pulls OpenCV and torch), and a test CA.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import struct
 import zlib
 from typing import Literal
 
+import c2pa
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 from amparo.media import synthetic
 from amparo.provenance._credentials import Credentials as Credentials
@@ -108,7 +112,126 @@ def jpeg_with_xmp(pixels: NDArray[np.uint8], packet: bytes) -> bytes:
     return jpeg[:2] + segment + jpeg[2:]
 
 
-# ---------------------------------------------------------------- NovelAI stealth
+def tiff_with_xmp(pixels: NDArray[np.uint8], packet: bytes) -> bytes:
+    """A TIFF whose first IFD has the XMP tag (700, type BYTE), as Pillow writes it."""
+    info = TiffImagePlugin.ImageFileDirectory_v2()
+    info[700] = packet
+    info.tagtype[700] = 1
+    return encode(pixels, "TIFF", tiffinfo=info)
+
+
+# ---------------------------------------------------------------- ISO BMFF
+
+C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
+XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
+
+
+def box(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+def full_box(kind: bytes, body: bytes, version: int = 0, flags: int = 0) -> bytes:
+    return box(kind, bytes([version]) + flags.to_bytes(3, "big") + body)
+
+
+def _mvhd() -> bytes:
+    """A version-0 movie header: 1000 units a second, zero duration, identity matrix."""
+    matrix = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    body = struct.pack(">IIII", 0, 0, 1000, 0) + struct.pack(">IH", 0x10000, 0x100)
+    return full_box(b"mvhd", body + b"\0" * 10 + matrix + b"\0" * 24 + struct.pack(">I", 2))
+
+
+def ftyp(major: bytes, *compatible: bytes) -> bytes:
+    return box(b"ftyp", major + b"\0\0\0\0" + b"".join(compatible))
+
+
+def minimal_mp4(
+    *,
+    major: bytes = b"isom",
+    compatible: tuple[bytes, ...] = (b"isom", b"mp41"),
+    xmp_packet: bytes | None = None,
+    udta_xmp: bytes | None = None,
+) -> bytes:
+    """ftyp, [XMP uuid box], moov (mvhd [, udta/XMP_]), mdat of zero bytes: no media at all."""
+    udta = box(b"udta", box(b"XMP_", udta_xmp)) if udta_xmp is not None else b""
+    parts = [ftyp(major, *compatible)]
+    if xmp_packet is not None:
+        parts.append(box(b"uuid", XMP_UUID + xmp_packet))
+    parts += [box(b"moov", _mvhd() + udta), box(b"mdat", b"\0" * 64)]
+    return b"".join(parts)
+
+
+def minimal_heic(*, xmp_packet: bytes | None = None) -> bytes:
+    """ftyp heic, a meta box with a picture handler and primary item, an empty-ish mdat."""
+    handler = full_box(b"hdlr", b"\0" * 4 + b"pict" + b"\0" * 12 + b"\0")
+    meta = full_box(b"meta", handler + full_box(b"pitm", struct.pack(">H", 1)))
+    parts = [ftyp(b"heic", b"mif1", b"heic")]
+    if xmp_packet is not None:
+        parts.append(box(b"uuid", XMP_UUID + xmp_packet))
+    return b"".join([*parts, meta, box(b"mdat", b"\0" * 16)])
+
+
+def c2pa_uuid_box(purpose: bytes, payload: bytes = b"") -> bytes:
+    offset = b"\0" * 8 if purpose != b"merkle" else b""
+    return box(b"uuid", C2PA_UUID + b"\0\0\0\0" + purpose + b"\0" + offset + payload)
+
+
+def top_level_boxes(data: bytes) -> list[tuple[bytes, bytes]]:
+    """(type, whole box) of each top-level box of a well-formed 32-bit-size ISO BMFF file."""
+    pos, boxes = 0, []
+    while pos < len(data):
+        (size,) = struct.unpack(">I", data[pos : pos + 4])
+        boxes.append((data[pos + 4 : pos + 8], data[pos : pos + size]))
+        pos += size
+    return boxes
+
+
+# ---------------------------------------------------------------- C2PA signing
+
+TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+DIGITAL_CAPTURE = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
+
+
+def c2pa_manifest(source_type: str = TRAINED, agent: str = "ExampleGen 2") -> dict[str, object]:
+    action = {
+        "action": "c2pa.created",
+        "digitalSourceType": source_type,
+        "softwareAgent": {"name": agent},
+    }
+    return {
+        "claim_generator_info": [{"name": "provenance tests"}],
+        "assertions": [{"label": "c2pa.actions", "data": {"actions": [action]}}],
+    }
+
+
+def sign_c2pa(
+    data: bytes,
+    mime: str,
+    creds: Credentials,
+    manifest: dict[str, object] | None = None,
+    *,
+    ingredient: tuple[bytes, str] | None = None,
+) -> bytes:
+    """``data`` with a C2PA manifest signed by ``creds`` (ES256), without a thumbnail.
+
+    ``ingredient`` is (signed file, its MIME type), added as the ``parentOf`` ingredient that
+    the manifest's ``c2pa.opened`` action must name; ``manifest`` then needs that action.
+    """
+    info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, creds.chain_pem, creds.key_pem, None)
+    context = c2pa.Context.from_dict({"builder": {"thumbnail": {"enabled": False}}})
+    out = io.BytesIO()
+    with (
+        c2pa.Signer.from_info(info) as signer,
+        c2pa.Builder.from_json(manifest or c2pa_manifest(), context) as builder,
+    ):
+        if ingredient is not None:
+            parent = {"title": "parent", "relationship": "parentOf", "label": "ingredient_1"}
+            builder.add_ingredient(parent, ingredient[1], io.BytesIO(ingredient[0]))
+        builder.sign(signer, mime, io.BytesIO(data), out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- stealth LSB payloads
 
 
 def stealth_alpha(
@@ -122,6 +245,18 @@ def stealth_alpha(
     alpha[: bits.size] |= bits
     alpha = alpha.reshape(width, height).T  # column-major order
     return encode(np.dstack([rgb, alpha]), "PNG")
+
+
+def stealth_rgb(rgb: NDArray[np.uint8], payload: bytes, *, magic: bytes) -> bytes:
+    """A PNG whose R, G, B LSBs carry ``magic``, a bit length and ``payload``, pixel by pixel
+    down each column, as the SD WebUI stealth-pnginfo extension's ``rgb`` mode writes them."""
+    height, width = rgb.shape[:2]
+    header = magic + struct.pack(">I", len(payload) * 8)
+    bits = np.unpackbits(np.frombuffer(header + payload, dtype=np.uint8))
+    stream = (rgb.transpose(1, 0, 2).reshape(-1) & 0xFE).astype(np.uint8)
+    stream[: bits.size] |= bits
+    marked = stream.reshape(width, height, 3).transpose(1, 0, 2)
+    return encode(np.ascontiguousarray(marked), "PNG")
 
 
 def novelai_payload(model: str, prompt: str) -> bytes:

@@ -1,14 +1,28 @@
-"""IPTC digital source type and AI fields in XMP (JPEG APP1, PNG iTXt, WebP XMP chunk)."""
+"""IPTC digital source type, AI fields and C2PA manifest references in XMP, in every container."""
 
 from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from provenance_factories import encode, jpeg_with_xmp, photo_like, png_insert, text_chunk, xmp
+from provenance_factories import (
+    encode,
+    jpeg_with_xmp,
+    minimal_mp4,
+    photo_like,
+    png_insert,
+    text_chunk,
+    tiff_with_xmp,
+    xmp,
+)
 
 from amparo.provenance import analyze
+from amparo.provenance._c2pa import read_c2pa
 from amparo.provenance._embed_xmp import with_xmp
 
 IPTC_URI = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -122,3 +136,91 @@ def test_manifest_reference_without_manifest_is_stripped() -> None:
 def test_remote_manifest_reference_is_not_stripped() -> None:
     packet = xmp('dcterms:provenance="https://example.org/manifests/1.c2pa"')
     assert analyze(jpeg_with_xmp(PIXELS, packet)).verdict == "no_ai_signal"
+
+
+REMOTE = "https://manifests.example.org/store/urn:c2pa:5f1e.c2pa"
+
+
+@pytest.mark.parametrize(
+    "packet",
+    [
+        xmp(f'dcterms:provenance="{REMOTE}"'),
+        xmp(elements=f"<dcterms:provenance>{REMOTE}</dcterms:provenance>"),
+        xmp(elements=f'<dcterms:provenance rdf:resource="{REMOTE}"/>'),
+        xmp(
+            f'dcterms:provenance=" {REMOTE} "', f"<dcterms:provenance>{REMOTE}</dcterms:provenance>"
+        ),
+    ],
+)
+def test_remote_manifest_reference_is_reported(packet: bytes) -> None:
+    report = analyze(jpeg_with_xmp(PIXELS, packet))
+    (item,) = [e for e in report.evidence if e.type == "c2pa"]
+    assert (item.problem, item.indicates, item.validation) == ("remote_manifest", "none", None)
+    assert item.attributes == {"manifest_location": "remote", "url": REMOTE}
+    assert item.source == "JPEG APP1 XMP: dcterms:provenance"
+    assert "not fetched" in item.detail
+    assert report.verdict == "no_ai_signal"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "self#jumbf=/c2pa/urn:c2pa:1",
+        "Donated by the artist in 1998",
+        "ftp://example.org/m.c2pa",
+        "",
+    ],
+)
+def test_other_provenance_values_are_not_remote_manifests(value: str) -> None:
+    report = analyze(jpeg_with_xmp(PIXELS, xmp(f'dcterms:provenance="{value}"')))
+    assert not [e for e in report.evidence if e.problem == "remote_manifest"]
+
+
+def test_long_remote_url_is_cut_in_the_attributes() -> None:
+    url = "https://example.org/" + "a" * 2000
+    report = analyze(jpeg_with_xmp(PIXELS, xmp(f'dcterms:provenance="{url}"')))
+    (item,) = [e for e in report.evidence if e.problem == "remote_manifest"]
+    assert len(item.attributes["url"]) == 500 and item.attributes["url"].endswith("…")
+
+
+def test_remote_manifest_reference_in_tiff_and_mp4() -> None:
+    packet = xmp(f'dcterms:provenance="{REMOTE}"')
+    for data, source in [
+        (tiff_with_xmp(PIXELS, packet), "TIFF XMP tag"),
+        (minimal_mp4(xmp_packet=packet), "ISO BMFF XMP uuid box"),
+    ]:
+        (item,) = [e for e in analyze(data).evidence if e.problem == "remote_manifest"]
+        assert item.source == f"{source}: dcterms:provenance"
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.requests.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def test_remote_manifest_is_never_fetched() -> None:
+    """A loopback server stands where the manifest would be; nothing may ask it for anything,
+    neither Amparo nor the C2PA library when it is handed the file."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/manifest.c2pa"
+        data = jpeg_with_xmp(PIXELS, xmp(f'dcterms:provenance="{url}"'))
+        report = analyze(data)
+        (item,) = [e for e in report.evidence if e.problem == "remote_manifest"]
+        assert item.attributes["url"] == url
+        # Forced through the C2PA library, which then raises for the remote manifest:
+        assert read_c2pa(data, "other", store_seen=False, trust_anchors=()) == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert _Recorder.requests == []

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from amparo.config import Settings
 from amparo.errors import FetchError, MediaTooLargeError, UnsafeURLError
-from amparo.remote import check_url, fetch_url
+from amparo.remote import UrlFetcher, check_url
 
 BODY = b"\x89PNG not really, but bytes are bytes"
 seen_hosts: list[str] = []
@@ -63,9 +62,9 @@ def test_request_goes_to_the_checked_address(
     """'media.test' resolves only through the check: the fetch succeeds only if it connects
     to the checked address instead of resolving the name again (no DNS rebinding)."""
     _resolve_to(monkeypatch, {"media.test": "127.0.0.1"})
-    settings = Settings(data_dir=tmp_path, unsafe_allow_private_urls=True)
+    fetcher = UrlFetcher(max_bytes=2**20, timeout=10, allow_private=True)
     seen_hosts.clear()
-    assert fetch_url(f"http://media.test:{server}/redirect", settings) == BODY
+    assert fetcher.fetch(f"http://media.test:{server}/redirect") == BODY
     assert seen_hosts == [f"media.test:{server}", f"media.test:{server}"]
 
 
@@ -86,7 +85,6 @@ def test_unresolvable_name_is_a_fetch_error() -> None:
 
 
 def test_size_limit_applies_to_urls(server: int, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, unsafe_allow_private_urls=True)
-    settings.media.max_bytes = 10
+    fetcher = UrlFetcher(max_bytes=10, timeout=10, allow_private=True)
     with pytest.raises(MediaTooLargeError, match="limit"):
-        fetch_url(f"http://127.0.0.1:{server}/body", settings)
+        fetcher.fetch(f"http://127.0.0.1:{server}/body")

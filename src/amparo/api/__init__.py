@@ -1,5 +1,7 @@
-"""The HTTP API (FastAPI). Build it with :func:`create_app`; serve it with ``amparo serve``."""
+"""The HTTP API (FastAPI): :func:`create_app` for Amparo (``amparo serve``) and
+:func:`create_witness_app` for a witness (``amparo witness serve``)."""
 
-from amparo.api._app import create_app
+from amparo.api._app import app_from_environment, create_app
+from amparo.api._witness import create_witness_app
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app", "create_witness_app"]

@@ -6,19 +6,19 @@ import tempfile
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from amparo import banks
-from amparo.api._auth import require_role
-from amparo.api._deps import AmparoDep
+from amparo.api._deps import RuntimeDep, require_role
 from amparo.api._schemas import BankOut, EntryListOut, EntryOut
 from amparo.api._uploads import read_upload
 from amparo.auth import Principal
 from amparo.banks import NewEntry
 from amparo.errors import InputError
-from amparo.signals import hash_media, normalize_signal
+from amparo.signals import normalize_signal
+from amparo.usecases import add_media_entry
 
 __all__ = ["router"]
 
@@ -26,6 +26,7 @@ router = APIRouter(prefix="/v1/banks", tags=["banks"])
 
 Curator = Annotated[Principal, Depends(require_role("curator"))]
 Reader = Annotated[Principal, Depends(require_role("curator", "scanner", "reviewer", "auditor"))]
+EntryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The entry's id")]
 
 
 class BankCreate(BaseModel):
@@ -62,14 +63,14 @@ class EntryUpdate(BaseModel):
 
 
 @router.get("", response_model=list[BankOut], summary="List banks with their entry counts")
-def list_banks(amparo: AmparoDep, _: Reader) -> list[dict[str, Any]]:
+def list_banks(amparo: RuntimeDep, _: Reader) -> list[dict[str, Any]]:
     with amparo.session() as s:
         sizes = banks.bank_sizes(s)
         return [{**b.to_dict(), "entries": sizes.get(b.name, 0)} for b in banks.list_banks(s)]
 
 
 @router.post("", status_code=201, response_model=BankOut, summary="Create a bank")
-def create_bank(body: BankCreate, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
+def create_bank(body: BankCreate, amparo: RuntimeDep, _: Curator) -> dict[str, Any]:
     with amparo.session() as s:
         return banks.create_bank(
             s,
@@ -81,7 +82,7 @@ def create_bank(body: BankCreate, amparo: AmparoDep, _: Curator) -> dict[str, An
 
 
 @router.get("/{name}", response_model=BankOut, summary="One bank")
-def get_bank(name: str, amparo: AmparoDep, _: Reader) -> dict[str, Any]:
+def get_bank(name: str, amparo: RuntimeDep, _: Reader) -> dict[str, Any]:
     with amparo.session() as s:
         bank = banks.get_bank(s, name)
         return {**bank.to_dict(), "entries": banks.bank_sizes(s).get(bank.name, 0)}
@@ -92,7 +93,7 @@ def get_bank(name: str, amparo: AmparoDep, _: Reader) -> dict[str, Any]:
     response_model=BankOut,
     summary="Rename a bank or change its threshold or enabled ratio",
 )
-def update_bank(name: str, body: BankUpdate, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
+def update_bank(name: str, body: BankUpdate, amparo: RuntimeDep, _: Curator) -> dict[str, Any]:
     ratio = body.matching_enabled_ratio
     if ratio is None and body.enabled is not None:
         ratio = 1.0 if body.enabled else 0.0
@@ -108,7 +109,7 @@ def update_bank(name: str, body: BankUpdate, amparo: AmparoDep, _: Curator) -> d
 
 
 @router.delete("/{name}", summary="Delete a bank and all its entries")
-def delete_bank(name: str, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
+def delete_bank(name: str, amparo: RuntimeDep, _: Curator) -> dict[str, Any]:
     with amparo.session() as s:
         banks.get_bank(s, name)
         return {"deleted": banks.delete_bank(s, name)}
@@ -121,9 +122,11 @@ def delete_bank(name: str, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
 )
 def list_entries(
     name: str,
-    amparo: AmparoDep,
+    amparo: RuntimeDep,
     _: Reader,
-    after_id: Annotated[int, Query(ge=0, description="Return entries with id > this")] = 0,
+    after_id: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="Return entries with id > this")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> dict[str, Any]:
     with amparo.session() as s:
@@ -152,7 +155,7 @@ def _new_entry(body: EntryCreate) -> NewEntry:
     response_model=EntryOut,
     summary="Add an entry from its hashes",
 )
-def add_entry(name: str, body: EntryCreate, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
+def add_entry(name: str, body: EntryCreate, amparo: RuntimeDep, _: Curator) -> dict[str, Any]:
     if not body.signals:
         raise InputError("no signals given", hint='send e.g. {"signals": {"pdq": "…"}}')
     new = _new_entry(body)
@@ -168,7 +171,7 @@ def add_entry(name: str, body: EntryCreate, amparo: AmparoDep, _: Curator) -> di
 )
 async def add_media(
     name: str,
-    amparo: AmparoDep,
+    amparo: RuntimeDep,
     _: Curator,
     file: Annotated[UploadFile, File(description="The image to hash")],
     category: str | None = None,
@@ -177,27 +180,23 @@ async def add_media(
     source_id: str | None = None,
 ) -> dict[str, Any]:
     data = await read_upload(file, amparo.settings.media.max_bytes)
-    signals = await run_in_threadpool(hash_media, data, amparo.settings.media)
-    if signals.pdq is None or signals.pdq.quality < amparo.settings.pdq_quality_threshold:
-        raise InputError(
-            "the image's PDQ quality is too low to match on",
-            hint="use a larger or more detailed image; its MD5/SHA-256 can be added as hashes",
-        )
-    new = NewEntry(
-        signals={"pdq": signals.pdq.hex, "md5": signals.md5, "sha256": signals.sha256},
+    entry = await run_in_threadpool(
+        add_media_entry,
+        amparo,
+        amparo.hasher,
+        name,
+        data,
         source="upload",
         source_id=source_id,
-        category=banks.check_category(category),
-        tags=banks.check_tags(tags),
-        note=banks.check_note(note),
-        pdq_quality=signals.pdq.quality,
+        category=category,
+        tags=tags,
+        note=note,
     )
-    with amparo.session() as s:
-        return banks.add_entry(s, name, new).to_dict()
+    return entry.to_dict()
 
 
 @router.get("/{name}/entries/{entry_id}", response_model=EntryOut, summary="One entry")
-def get_entry(name: str, entry_id: int, amparo: AmparoDep, _: Reader) -> dict[str, Any]:
+def get_entry(name: str, entry_id: EntryId, amparo: RuntimeDep, _: Reader) -> dict[str, Any]:
     with amparo.session() as s:
         return banks.get_entry(s, name, entry_id).to_dict()
 
@@ -208,7 +207,7 @@ def get_entry(name: str, entry_id: int, amparo: AmparoDep, _: Reader) -> dict[st
     summary="Enable, disable or annotate an entry",
 )
 def update_entry(
-    name: str, entry_id: int, body: EntryUpdate, amparo: AmparoDep, _: Curator
+    name: str, entry_id: EntryId, body: EntryUpdate, amparo: RuntimeDep, _: Curator
 ) -> dict[str, Any]:
     until = body.disable_until_ts
     if until is None and body.enabled is not None:
@@ -231,26 +230,33 @@ def update_entry(
 
 
 @router.delete("/{name}/entries/{entry_id}", summary="Delete an entry")
-def delete_entry(name: str, entry_id: int, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
+def delete_entry(name: str, entry_id: EntryId, amparo: RuntimeDep, _: Curator) -> dict[str, Any]:
     with amparo.session() as s:
         return {"deleted": banks.delete_entry(s, name, entry_id)}
 
 
 @router.post(
     "/{name}/import",
-    summary="Bulk import entries from CSV or JSON Lines",
+    summary="Bulk import entries from CSV or JSON Lines (an upsert: re-importing is safe)",
     description="Every row is checked first. With bad rows nothing is imported (400 lists the "
-    "row numbers) unless skip_bad_rows=true, which imports the good rows and lists the bad.",
+    "row numbers) unless skip_bad_rows=true, which imports the good rows and lists the bad. "
+    "A row updates the entry of the same source and source_id (or, without a source_id, the "
+    "entry holding one of its hashes), else adds one; replace=true disables the bank's "
+    "entries the file no longer lists. Rows are committed in batches.",
 )
 async def import_entries(
     name: str,
-    amparo: AmparoDep,
+    amparo: RuntimeDep,
     _: Curator,
     file: Annotated[UploadFile, File(description="CSV (with header) or JSON Lines")],
     format: Annotated[
         Literal["csv", "jsonl"] | None, Query(description="Default: by file name")
     ] = None,
     skip_bad_rows: bool = False,
+    replace: Annotated[
+        bool,
+        Query(description="Make the bank equal the file: entries it no longer lists are disabled"),
+    ] = False,
 ) -> dict[str, Any]:
     fmt = format or ("jsonl" if (file.filename or "").endswith((".jsonl", ".ndjson")) else "csv")
     # Spool to a temporary file: the import reads it twice (check, then insert).
@@ -265,10 +271,13 @@ async def import_entries(
                 yield line.removeprefix("\ufeff") if number == 0 else line
 
         def run() -> dict[str, Any]:
-            with amparo.session() as s:
-                banks.get_bank(s, name)
-                return banks.import_entries(
-                    s, name, open_lines, fmt, skip_bad_rows=skip_bad_rows
-                ).to_dict()
+            return banks.import_entries(
+                amparo.session,
+                name,
+                open_lines,
+                fmt,
+                skip_bad_rows=skip_bad_rows,
+                replace=replace,
+            ).to_dict()
 
         return await run_in_threadpool(run)

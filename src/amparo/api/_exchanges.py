@@ -14,12 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from amparo.api._auth import require_role
-from amparo.api._deps import AmparoDep
+from amparo.api._deps import RuntimeDep, require_role
 from amparo.auth import Principal
-from amparo.banks import (
+from amparo.errors import AmparoError, PermissionDeniedError
+from amparo.exchanges import (
     EXCHANGE_APIS,
-    CredentialBox,
     FetchRun,
     create_exchange,
     delete_exchange,
@@ -29,7 +28,6 @@ from amparo.banks import (
     start_fetch,
     update_exchange,
 )
-from amparo.errors import AmparoError, PermissionDeniedError
 
 __all__ = ["router"]
 
@@ -63,7 +61,7 @@ class ExchangeUpdate(BaseModel):
 
 
 @router.get("", summary="List exchanges with their fetch status")
-def list_(amparo: AmparoDep, _: Reader) -> list[dict[str, Any]]:
+def list_(amparo: RuntimeDep, _: Reader) -> list[dict[str, Any]]:
     with amparo.session() as s:
         return [e.to_dict() for e in list_exchanges(s)]
 
@@ -82,13 +80,13 @@ def apis(_: Reader) -> list[dict[str, Any]]:
 
 
 @router.post("", status_code=201, summary="Add an exchange feeding a bank")
-def create(body: ExchangeCreate, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
+def create(body: ExchangeCreate, amparo: RuntimeDep, _: Curator) -> dict[str, Any]:
     if resolve_api(body.api, EXCHANGE_APIS).name == "local_file":
         raise PermissionDeniedError(
             "local_file exchanges read the server's disk and cannot be added over HTTP",
             hint="add it on the server: amparo exchange add NAME --api local_file --path FILE",
         )
-    box = CredentialBox.from_settings(amparo.settings) if body.credentials is not None else None
+    box = amparo.credential_box() if body.credentials is not None else None
     with amparo.session() as s:
         return create_exchange(
             s,
@@ -103,14 +101,14 @@ def create(body: ExchangeCreate, amparo: AmparoDep, _: Curator) -> dict[str, Any
 
 
 @router.get("/{name}", summary="One exchange with its fetch status")
-def get(name: str, amparo: AmparoDep, _: Reader) -> dict[str, Any]:
+def get(name: str, amparo: RuntimeDep, _: Reader) -> dict[str, Any]:
     with amparo.session() as s:
         return get_exchange(s, name).to_dict()
 
 
 @router.patch("/{name}", summary="Enable, disable, or replace settings or credentials")
-def update(name: str, body: ExchangeUpdate, amparo: AmparoDep, _: Curator) -> dict[str, Any]:
-    box = CredentialBox.from_settings(amparo.settings) if body.credentials is not None else None
+def update(name: str, body: ExchangeUpdate, amparo: RuntimeDep, _: Curator) -> dict[str, Any]:
+    box = amparo.credential_box() if body.credentials is not None else None
     with amparo.session() as s:
         return update_exchange(
             s,
@@ -138,7 +136,7 @@ def _run_quietly(run: FetchRun) -> None:
 )
 def fetch(
     name: str,
-    amparo: AmparoDep,
+    amparo: RuntimeDep,
     _: Curator,
     background: BackgroundTasks,
     response: Response,
@@ -147,7 +145,7 @@ def fetch(
 ) -> dict[str, Any]:
     with amparo.session() as s:
         needs_key = get_exchange(s, name).has_credentials
-    box = CredentialBox.from_settings(amparo.settings) if needs_key else None
+    box = amparo.credential_box() if needs_key else None
     run = start_fetch(amparo.session, name, box=box, force=force)
     if wait:
         result = run.run()
@@ -160,7 +158,7 @@ def fetch(
 @router.delete("/{name}", summary="Delete an exchange (its entries stay unless asked)")
 def delete(
     name: str,
-    amparo: AmparoDep,
+    amparo: RuntimeDep,
     _: Curator,
     delete_entries: Annotated[bool, Query(description="Also delete its entries")] = False,
 ) -> dict[str, Any]:

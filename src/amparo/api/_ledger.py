@@ -6,16 +6,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import PlainTextResponse, Response
 
-from amparo import ledger
-from amparo.api._auth import require_role
-from amparo.api._deps import AmparoDep
+from amparo.api._deps import RuntimeDep, require_role
 from amparo.auth import Principal
 from amparo.errors import NotFoundError
-from amparo.ledger import Ledger
-from amparo.ledger._tiles import parse_tile_path
+from amparo.ledger import Ledger, parse_tile_path
 
 __all__ = ["get_ledger", "router"]
 
@@ -25,16 +22,13 @@ _IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 Auditor = Annotated[Principal, Depends(require_role("auditor"))]
 
 
-def get_ledger(request: Request, amparo: AmparoDep) -> Ledger:
-    """The app's ledger (``app.state.ledger``), built from the settings on first use."""
-    found: Ledger | None = getattr(request.app.state, "ledger", None)
-    if found is None:
-        found = ledger.ledger_from_settings(amparo.settings, amparo.engine)
-        request.app.state.ledger = found
-    return found
+def get_ledger(amparo: RuntimeDep) -> Ledger:
+    return amparo.ledger
 
 
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+EntryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The entry's sequence number")]
+Index = Annotated[int, Path(ge=0, le=2**63 - 1, description="Position in the tree")]
 
 
 @router.get("/ledger/checkpoint", response_class=PlainTextResponse, tags=["ledger"])
@@ -62,13 +56,13 @@ def tile(path: str, log: LedgerDep) -> Response:
 
 
 @router.get("/v1/ledger/records/{entry_id}", tags=["ledger"])
-def record(entry_id: int, log: LedgerDep, _: Auditor) -> dict[str, Any]:
+def record(entry_id: EntryId, log: LedgerDep, _: Auditor) -> dict[str, Any]:
     """Disclose an entry's full record and salt; ``SHA-256(salt || record)`` is its leaf."""
     return log.disclose(entry_id).to_dict()
 
 
 @router.get("/v1/ledger/leaves/{index}", tags=["ledger"])
-def leaf(index: int, log: LedgerDep, _: Auditor) -> dict[str, Any]:
+def leaf(index: Index, log: LedgerDep, _: Auditor) -> dict[str, Any]:
     """Disclose the entry at tree position ``index``."""
     return log.disclose_index(index).to_dict()
 
@@ -82,6 +76,6 @@ def tallies(log: LedgerDep, _: Auditor) -> dict[str, Any]:
 
 
 @router.get("/v1/ledger/proofs/{entry_id}", response_class=PlainTextResponse, tags=["ledger"])
-def proof(entry_id: int, log: LedgerDep, _: Auditor) -> Response:
+def proof(entry_id: EntryId, log: LedgerDep, _: Auditor) -> Response:
     """A tlog-proof file for the entry, verifiable offline with `amparo ledger check-proof`."""
     return PlainTextResponse(log.prove(entry_id), media_type="text/plain; charset=utf-8")

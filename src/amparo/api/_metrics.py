@@ -8,29 +8,29 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from amparo.runtime import Amparo
-from amparo.scan import Match
+from amparo.matching import Match
+from amparo.runtime import Runtime
 
 __all__ = ["Metrics"]
 
 
 class _IndexCollector(Collector):
-    def __init__(self, amparo: Amparo) -> None:
-        self._amparo = amparo
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
 
     def collect(self) -> Iterable[Metric]:
-        status = self._amparo.matcher.pdq.status()
         size = GaugeMetricFamily("amparo_index_size", "Hashes in the index", labels=["signal_type"])
-        size.add_metric([status.signal_type], status.size)
         built = GaugeMetricFamily(
             "amparo_index_built_to", "Last change applied to the index", labels=["signal_type"]
         )
-        built.add_metric([status.signal_type], status.built_to)
+        for status in self._runtime.index_status():
+            size.add_metric([status.signal_type], status.size)
+            built.add_metric([status.signal_type], status.built_to)
         return [size, built]
 
 
 class Metrics:
-    def __init__(self, amparo: Amparo) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.registry = CollectorRegistry()
         self.scans = Counter("amparo_scans", "Scans and lookups", ["kind"], registry=self.registry)
         self.matches = Counter(
@@ -43,7 +43,7 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
-        self.registry.register(_IndexCollector(amparo))
+        self.registry.register(_IndexCollector(runtime))
 
     def count(self, kind: str, matches: Sequence[Match]) -> None:
         self.scans.labels(kind).inc()

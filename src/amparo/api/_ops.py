@@ -1,4 +1,9 @@
-"""Health, metrics and HMA's status routes."""
+"""Health, readiness, metrics and HMA's status routes.
+
+For Kubernetes: ``/healthz`` is the liveness probe (the process answers; no database call,
+nothing about the data), ``/readyz`` the readiness probe (503 until the database answers and
+the index is loaded, saying how far the load has got).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,13 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from amparo.api._auth import require_role
-from amparo.api._deps import AmparoDep
+from amparo.api._deps import RuntimeDep, require_role
 from amparo.auth import Principal
+from amparo.store import ping
 
 __all__ = ["router"]
 
@@ -21,12 +27,25 @@ router = APIRouter(tags=["operations"])
 _STALE_SECONDS = 65.0
 
 
-@router.get("/healthz", summary="Liveness and database check (no key needed)")
-def healthz(amparo: AmparoDep) -> dict[str, object]:
-    with amparo.engine.connect() as conn:
-        conn.exec_driver_sql("SELECT 1")
-    status = amparo.matcher.pdq.status()
-    return {"status": "ok", "index": {"present": status.present, "size": status.size}}
+@router.get("/healthz", summary="Liveness: the process answers (no key needed)")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: 200 once the database answers and the index is loaded, else 503",
+    responses={503: {"description": "Not ready: database down or index loading"}},
+)
+async def readyz(amparo: RuntimeDep) -> JSONResponse:
+    try:
+        await run_in_threadpool(ping, amparo.engine)
+    except Exception:  # the driver's errors vary; the probe only needs "not ready"
+        return JSONResponse({"status": "database_unavailable"}, status_code=503)
+    if not amparo.ready:
+        loading = amparo.follower.loading
+        return JSONResponse({"status": "loading", "signals_loaded": loading}, status_code=503)
+    return JSONResponse({"status": "ready"})
 
 
 @router.get(
@@ -43,17 +62,19 @@ def metrics(
 
 
 @router.get("/status", response_class=PlainTextResponse, summary="HMA status (no key needed)")
-def status(amparo: AmparoDep) -> PlainTextResponse:
-    st = amparo.matcher.pdq.status()
-    if not st.present or st.last_sync is None:
+async def status(amparo: RuntimeDep) -> PlainTextResponse:
+    last_sync = min(
+        (s.last_sync for s in amparo.index_status() if s.last_sync is not None), default=None
+    )
+    if not amparo.ready or last_sync is None:
         return PlainTextResponse("INDEX-NOT-LOADED", status_code=503)
-    if time.monotonic() - st.last_sync > _STALE_SECONDS:
+    if time.monotonic() - last_sync > _STALE_SECONDS:
         return PlainTextResponse("INDEX-STALE", status_code=503)
     return PlainTextResponse("I-AM-ALIVE")
 
 
 @router.get("/status/live", response_class=PlainTextResponse, summary="HMA liveness")
-def status_live() -> PlainTextResponse:
+async def status_live() -> PlainTextResponse:
     return PlainTextResponse("I-AM-ALIVE")
 
 

@@ -13,12 +13,11 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from amparo.api._auth import require_role
-from amparo.api._deps import AmparoDep
+from amparo.api._deps import RuntimeDep, require_role
 from amparo.api._uploads import read_upload
 from amparo.auth import Principal
 from amparo.errors import InputError
-from amparo.provenance import analyze, signing_credentials, stamp
+from amparo.provenance import analyze, stamp
 
 __all__ = ["router"]
 
@@ -40,7 +39,7 @@ async def _read(upload: UploadFile, limit: int) -> bytes:
     "metadata, watermarks)",
 )
 async def provenance(
-    amparo: AmparoDep,
+    amparo: RuntimeDep,
     principal: Annotated[Principal, Depends(require_role("scanner"))],
     file: Annotated[UploadFile, File(description="The image to read.")],
 ) -> dict[str, Any]:
@@ -58,7 +57,7 @@ async def provenance(
     responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}},
 )
 async def stamp_file(
-    amparo: AmparoDep,
+    amparo: RuntimeDep,
     principal: Annotated[Principal, Depends(require_role("admin"))],
     file: Annotated[UploadFile, File(description="The image to stamp (PNG, JPEG or WebP).")],
     generator: Annotated[str, Form(description="Name of the AI system that made it.")],
@@ -66,7 +65,7 @@ async def stamp_file(
     generator_version: Annotated[str | None, Form(description="Version of the AI system.")] = None,
 ) -> Response:
     data = await _read(file, amparo.settings.media.max_bytes)
-    cert_pem, key_pem = await run_in_threadpool(signing_credentials, amparo.settings)
+    cert_pem, key_pem = await run_in_threadpool(amparo.signing_credentials)
     stamped = await run_in_threadpool(
         lambda: stamp(
             data,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -11,17 +12,15 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
-from amparo.api._auth import require_role
-from amparo.api._deps import AmparoDep
+from amparo.api._deps import RuntimeDep, require_role
 from amparo.api._schemas import MatchListOut, ScanOut, SignalsOut
 from amparo.api._uploads import read_upload
 from amparo.auth import Principal
 from amparo.errors import InputError
-from amparo.remote import fetch_url
-from amparo.runtime import Amparo
-from amparo.scan import Query as LookupQuery
-from amparo.scan import match_hashes, scan_media
-from amparo.signals import hash_media, normalize_signal
+from amparo.matching import Query as LookupQuery
+from amparo.runtime import Runtime
+from amparo.signals import normalize_signal
+from amparo.usecases import match_hashes, scan_media
 
 __all__ = ["router"]
 
@@ -77,7 +76,7 @@ _BATCH_BODY: dict[str, Any] = {
 
 
 async def _media_inputs(
-    request: Request, amparo: Amparo, *, many: bool
+    request: Request, amparo: Runtime, *, many: bool
 ) -> list[tuple[str | None, str, bytes]]:
     """(filename or URL, source, bytes) for each input of a multipart or JSON request."""
     limit = amparo.settings.media.max_bytes
@@ -111,7 +110,7 @@ async def _media_inputs(
             raise InputError(f"at most {MAX_BATCH} URLs per request")
         out = []
         for url in urls:
-            data = await run_in_threadpool(fetch_url, url, amparo.settings)
+            data = await run_in_threadpool(amparo.fetcher.fetch, url)
             out.append((url, "url", data))
         return out
     raise InputError(
@@ -129,7 +128,7 @@ class _ScanOptions:
 
 async def _scan_one(
     request: Request,
-    amparo: Amparo,
+    amparo: Runtime,
     principal: Principal,
     name: str | None,
     source: str,
@@ -163,7 +162,7 @@ async def _scan_one(
 )
 async def scan(
     request: Request,
-    amparo: AmparoDep,
+    amparo: RuntimeDep,
     principal: Scanner,
     dihedral: Annotated[
         bool, Query(description="Also match the 8 rotations/flips of the PDQ hash.")
@@ -187,7 +186,7 @@ async def scan(
 )
 async def scan_batch(
     request: Request,
-    amparo: AmparoDep,
+    amparo: RuntimeDep,
     principal: Scanner,
     dihedral: bool = False,
     include_low_quality: bool = False,
@@ -213,12 +212,12 @@ async def scan_batch(
 )
 async def hash_route(
     request: Request,
-    amparo: AmparoDep,
+    amparo: RuntimeDep,
     _: Scanner,
     dihedral: Annotated[bool, Query(description="Also return the 8 PDQ variants.")] = False,
 ) -> dict[str, Any]:
     ((_name, _source, data),) = await _media_inputs(request, amparo, many=False)
-    signals = await run_in_threadpool(hash_media, data, amparo.settings.media, dihedral=dihedral)
+    signals = await run_in_threadpool(amparo.hasher.hash, data, dihedral=dihedral)
     request.app.state.metrics.scans.labels("hash").inc()
     result: dict[str, Any] = signals.to_dict()
     return result
@@ -239,14 +238,14 @@ class MatchIn(BaseModel):
     "/match", response_model=MatchListOut, summary="Match hashes (no media) against every bank"
 )
 async def match(
-    body: MatchIn, request: Request, amparo: AmparoDep, principal: Scanner
+    body: MatchIn, request: Request, amparo: RuntimeDep, principal: Scanner
 ) -> dict[str, Any]:
     started = time.perf_counter()
     queries = [
         LookupQuery(h.signal_type.lower(), normalize_signal(h.signal_type.lower(), h.value))
         for h in body.hashes
     ]
-    results = await run_in_threadpool(
+    outcome = await run_in_threadpool(
         match_hashes,
         amparo,
         queries,
@@ -254,6 +253,9 @@ async def match(
         only_enabled=not body.include_disabled,
         banks=body.banks,
     )
+    if outcome.committed is not None:
+        await asyncio.wrap_future(outcome.committed)  # detections answered once durable
+    results = outcome.results
     metrics = request.app.state.metrics
     for found in results:
         metrics.count("match", found)

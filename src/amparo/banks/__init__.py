@@ -1,34 +1,38 @@
-"""Banks: named hash lists of known material, their entries, bulk import and exchanges.
+"""Banks: named hash lists of known material, their entries, and bringing them up to date.
 
 A bank holds entries; an entry holds one or more signals (a PDQ, an MD5, a SHA-256, ...) of
 one piece of media, plus where it came from (source and its own id), a category (NCMEC
 A1/A2/B1/B2, IWF A/B/C, or none), tags (e.g. ``generative_ai``), a note and an enabled state.
+
+Writes take a :class:`~amparo.store.UnitOfWork` and emit the events in
+:mod:`amparo.banks._events`; the catalog functions are what servers read to keep lookups in
+memory. Exchanges (``amparo.exchanges``) and imports fill banks through :func:`apply_batch`.
 """
 
-from amparo.banks._exchange_apis import EXCHANGE_APIS, resolve_api
-from amparo.banks._exchange_fetch import (
-    FetchProgress,
-    FetchResult,
-    FetchRun,
-    fetch_exchange,
-    start_fetch,
+from amparo.banks._apply import ApplyCounts, Retraction, apply_batch, sweep
+from amparo.banks._events import (
+    BankCreated,
+    BankDeleted,
+    BankUpdated,
+    EntriesAdded,
+    EntriesDeleted,
+    EntriesDisabled,
+    EntriesUpdated,
+    EntryAdded,
+    EntryAnnotated,
+    EntryDeleted,
+    EntryDisabled,
+    EntryEnabled,
+    entries_digest,
 )
-from amparo.banks._exchange_secrets import CredentialBox
-from amparo.banks._exchanges import (
-    Exchange,
-    create_exchange,
-    delete_exchange,
-    get_exchange,
-    list_exchanges,
-    update_exchange,
-)
-from amparo.banks._import import ImportResult, import_entries, parse_csv, parse_jsonl, read_entries
-from amparo.banks._lookup import (
-    change_time,
-    entries_for_signals,
-    find_exact,
-    iter_signals,
-    signal_count,
+from amparo.banks._import import (
+    BATCH,
+    ImportResult,
+    Transactions,
+    import_entries,
+    parse_csv,
+    parse_jsonl,
+    read_entries,
 )
 from amparo.banks._model import (
     CATEGORIES,
@@ -40,9 +44,21 @@ from amparo.banks._model import (
     check_category,
     check_note,
     check_tags,
-    is_enabled,
 )
 from amparo.banks._repo import (
+    CatalogSignal,
+    catalog_banks,
+    catalog_entries,
+    catalog_signals,
+    change_time,
+    changes_after,
+    iter_catalog,
+    newest_change,
+    signal_count,
+    source_entry_count,
+)
+from amparo.banks._service import (
+    UNSET,
     add_entries,
     add_entry,
     bank_sizes,
@@ -50,7 +66,6 @@ from amparo.banks._repo import (
     create_bank,
     delete_bank,
     delete_entry,
-    delete_source_entries,
     get_bank,
     get_entry,
     list_banks,
@@ -60,52 +75,61 @@ from amparo.banks._repo import (
 )
 
 __all__ = [
+    "BATCH",
     "CATEGORIES",
     "DEFAULT_PDQ_THRESHOLD",
-    "EXCHANGE_APIS",
+    "UNSET",
+    "ApplyCounts",
     "Bank",
-    "CredentialBox",
+    "BankCreated",
+    "BankDeleted",
+    "BankUpdated",
+    "CatalogSignal",
+    "EntriesAdded",
+    "EntriesDeleted",
+    "EntriesDisabled",
+    "EntriesUpdated",
     "Entry",
-    "Exchange",
-    "FetchProgress",
-    "FetchResult",
-    "FetchRun",
+    "EntryAdded",
+    "EntryAnnotated",
+    "EntryDeleted",
+    "EntryDisabled",
+    "EntryEnabled",
     "ImportResult",
     "NewEntry",
+    "Retraction",
+    "Transactions",
     "add_entries",
     "add_entry",
+    "apply_batch",
     "bank_sizes",
+    "catalog_banks",
+    "catalog_entries",
+    "catalog_signals",
     "change_time",
+    "changes_after",
     "check_bank_name",
     "check_category",
     "check_disable_until",
     "check_note",
     "check_tags",
     "create_bank",
-    "create_exchange",
     "delete_bank",
     "delete_entry",
-    "delete_exchange",
-    "delete_source_entries",
-    "entries_for_signals",
-    "fetch_exchange",
-    "find_exact",
+    "entries_digest",
     "get_bank",
     "get_entry",
-    "get_exchange",
     "import_entries",
-    "is_enabled",
-    "iter_signals",
+    "iter_catalog",
     "list_banks",
     "list_entries",
-    "list_exchanges",
+    "newest_change",
     "parse_csv",
     "parse_jsonl",
     "read_entries",
-    "resolve_api",
     "signal_count",
-    "start_fetch",
+    "source_entry_count",
+    "sweep",
     "update_bank",
     "update_entry",
-    "update_exchange",
 ]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from amparo.errors import InputError
+from amparo.matching import is_enabled
 
 __all__ = [
     "CATEGORIES",
@@ -21,7 +21,6 @@ __all__ = [
     "check_category",
     "check_note",
     "check_tags",
-    "is_enabled",
 ]
 
 DEFAULT_PDQ_THRESHOLD = 31
@@ -44,6 +43,7 @@ def check_bank_name(name: str) -> str:
 
 
 def check_category(category: str | None) -> str | None:
+    """The category in canonical form (upper case) or None; :class:`InputError` if unknown."""
     if category is None or category == "":
         return None
     value = category.strip().upper()
@@ -58,6 +58,7 @@ def check_category(category: str | None) -> str | None:
 
 
 def check_tags(tags: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Tags lower-cased, checked and de-duplicated; a string is split on ``|``, ``;`` or ``,``."""
     if tags is None:
         return ()
     items = re.split(r"[|;,]", tags) if isinstance(tags, str) else list(tags)
@@ -80,6 +81,7 @@ def check_tags(tags: Iterable[str] | str | None) -> tuple[str, ...]:
 
 
 def check_note(note: str | None) -> str | None:
+    """The note, or None for none; :class:`InputError` over 255 characters."""
     if note is None or note == "":
         return None
     if not isinstance(note, str) or len(note) > MAX_NOTE:
@@ -88,15 +90,6 @@ def check_note(note: str | None) -> str | None:
             hint=f"this one has {len(note)}; shorten it",
         )
     return note
-
-
-def is_enabled(disable_until_ts: int, now: float | None = None) -> bool:
-    """HMA semantics: 1 enabled, 0 disabled, any other value disabled until that Unix time."""
-    if disable_until_ts == 1:
-        return True
-    if disable_until_ts == 0:
-        return False
-    return disable_until_ts <= (time.time() if now is None else now)
 
 
 @dataclass(frozen=True)
@@ -128,7 +121,8 @@ class Bank:
 
 @dataclass(frozen=True)
 class NewEntry:
-    """An entry to add: validated signals plus descriptive fields."""
+    """An entry to add: validated signals (``{type: normalised value}``) with the quality of
+    those that have one, plus descriptive fields."""
 
     signals: Mapping[str, str]
     source: str = "local"
@@ -138,7 +132,7 @@ class NewEntry:
     note: str | None = None
     metadata: Mapping[str, Any] | None = None
     original_media_uri: str | None = None
-    pdq_quality: int | None = None
+    qualities: Mapping[str, int] = field(default_factory=dict)
     enabled: bool = True
 
 

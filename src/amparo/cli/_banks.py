@@ -12,9 +12,10 @@ from rich.table import Table
 
 from amparo import banks
 from amparo.banks import NewEntry
-from amparo.cli._common import AmparoGroup, out, runtime
+from amparo.cli._common import AmparoGroup, out, read_file, runtime
 from amparo.errors import InputError
-from amparo.signals import hash_media, normalize_signal
+from amparo.signals import normalize_signal
+from amparo.usecases import add_media_entry
 
 __all__ = ["app"]
 
@@ -76,10 +77,20 @@ def import_(
     skip_bad_rows: Annotated[
         bool, typer.Option(help="Import the good rows even if some rows are bad.")
     ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Make the bank equal the file: entries it no longer lists are "
+            "disabled (not deleted).",
+        ),
+    ] = False,
 ) -> None:
     """Bulk import entries. Columns: signal_type,value (or pdq,md5,sha256,video_md5 columns),
     source, source_id, category, tags, note, enabled, pdq_quality. With bad rows nothing is
-    imported (their row numbers are printed) unless --skip-bad-rows."""
+    imported (their row numbers are printed) unless --skip-bad-rows. Importing is an upsert:
+    a row updates the entry with its source and source_id (or, without one, the entry
+    holding one of its hashes), so importing a file again changes nothing."""
     if not file.is_file():
         raise InputError(f"{file}: no such file", hint="check the path")
     kind = fmt or ("jsonl" if file.suffix in (".jsonl", ".ndjson") else "csv")
@@ -90,12 +101,20 @@ def import_(
         with file.open(encoding="utf-8-sig", newline="") as fh:
             yield from fh
 
-    with runtime(ctx).session() as s:
-        banks.get_bank(s, name)
-        result = banks.import_entries(
-            s, name, open_lines, "jsonl" if kind == "jsonl" else "csv", skip_bad_rows=skip_bad_rows
-        )
-    out.print(f"imported {result.imported} entries into {name}")
+    result = banks.import_entries(
+        runtime(ctx).session,
+        name,
+        open_lines,
+        "jsonl" if kind == "jsonl" else "csv",
+        skip_bad_rows=skip_bad_rows,
+        replace=replace,
+    )
+    c = result.counts
+    out.print(
+        f"imported {result.imported} entries into {name}: {c.added} added, {c.updated} "
+        f"updated, {c.unchanged} unchanged"
+        + (f"; {result.disabled} no longer listed, disabled" if replace else "")
+    )
     for row, why in result.bad_rows:
         out.print(f"  skipped row {row}: {why}", highlight=False)
 
@@ -117,19 +136,27 @@ def add(
 ) -> None:
     """Add one entry from hashes or from an image file."""
     amparo = runtime(ctx)
-    signals: dict[str, str] = {}
-    quality = None
     if file is not None:
-        if not file.is_file():
-            raise InputError(f"{file}: no such file", hint="check the path")
-        hashed = hash_media(file.read_bytes(), amparo.settings.media)
-        signals = {"md5": hashed.md5, "sha256": hashed.sha256}
-        if hashed.pdq is not None:
-            signals["pdq"] = hashed.pdq.hex
-            quality = hashed.pdq.quality
-    for st, value in (("pdq", pdq), ("md5", md5), ("sha256", sha256)):
-        if value is not None:
-            signals[st] = normalize_signal(st, value)
+        if any(v is not None for v in (pdq, md5, sha256)):
+            raise InputError("give either --file or hashes", hint="add hashes in another entry")
+        entry = add_media_entry(
+            amparo,
+            amparo.hasher,
+            name,
+            read_file(file, amparo.settings.media.max_bytes),
+            source="cli",
+            source_id=source_id,
+            category=category,
+            tags=tags,
+            note=note,
+        )
+        out.print(f"added entry {entry.id} to {name}")
+        return
+    signals = {
+        st: normalize_signal(st, value)
+        for st, value in (("pdq", pdq), ("md5", md5), ("sha256", sha256))
+        if value is not None
+    }
     if not signals:
         raise InputError("no hash given", hint="give --pdq, --md5, --sha256 or --file")
     new = NewEntry(
@@ -139,7 +166,6 @@ def add(
         category=banks.check_category(category),
         tags=banks.check_tags(tags),
         note=banks.check_note(note),
-        pdq_quality=quality,
     )
     with amparo.session() as s:
         entry = banks.add_entry(s, name, new)

@@ -18,13 +18,11 @@ from amparo.banks import NewEntry
 from amparo.cli._common import out
 from amparo.config import Settings
 from amparo.media import synthetic
-from amparo.provenance import Evidence, stamp
-from amparo.provenance._credentials import Credentials, make_credentials
-from amparo.runtime import Amparo
-from amparo.scan import scan_media
-from amparo.signals import hash_media
+from amparo.provenance import Credentials, Evidence, make_credentials, stamp
+from amparo.runtime import Runtime
+from amparo.usecases import scan_media
 
-__all__ = ["demo_command"]
+__all__ = ["app"]
 
 BANK = "DEMO_KNOWN"
 # (kind, seed) of the images that play "known material" (benign drawings), and of unrelated
@@ -70,7 +68,7 @@ def demo_command(
         anchor = root / "demo-provider-root.pem"
         anchor.write_bytes(credentials.root_pem)
         settings = Settings(data_dir=root, database_url=None, provenance_trust_anchors=[anchor])
-        amparo = Amparo.open(settings)
+        amparo = Runtime.open(settings)
         try:
             _run(amparo, root)
             _run_provenance(amparo, root / "ai", credentials)
@@ -79,7 +77,7 @@ def demo_command(
     out.print(f"\ndemo finished in {time.perf_counter() - started:.1f} s")
 
 
-def _run(amparo: Amparo, root: Path) -> None:
+def _run(amparo: Runtime, root: Path) -> None:
     images = root / "images"
     images.mkdir(exist_ok=True)
     out.rule("[bold]Amparo demo[/]: benign synthetic images only")
@@ -92,7 +90,7 @@ def _run(amparo: Amparo, root: Path) -> None:
     for kind, seed in KNOWN:
         image = synthetic.make(kind, 1024, 768, seed=seed)
         data = synthetic.encode(image, "JPEG", quality=92)
-        signals = hash_media(data, amparo.settings.media)
+        signals = amparo.hasher.hash(data)
         assert signals.pdq is not None
         with amparo.session() as s:
             entry = banks.add_entry(
@@ -104,7 +102,7 @@ def _run(amparo: Amparo, root: Path) -> None:
                     source_id=f"{kind}-{seed}",
                     category="B2",
                     tags=("demo",),
-                    pdq_quality=signals.pdq.quality,
+                    qualities={"pdq": signals.pdq.quality},
                 ),
             )
         known_ids[f"{kind}-{seed}"] = entry.id
@@ -157,7 +155,7 @@ def _via(signal_type: str, variant: str | None) -> str:
     return "pdq" if variant in (None, "original") else f"pdq {variant}"
 
 
-def _run_provenance(amparo: Amparo, folder: Path, credentials: Credentials) -> None:
+def _run_provenance(amparo: Runtime, folder: Path, credentials: Credentials) -> None:
     """Files that say (or show) they are AI-made, and controls that say nothing."""
     folder.mkdir(exist_ok=True)
     base = synthetic.make("photo_like", 640, 480, seed=42)
@@ -216,3 +214,7 @@ def _evidence_line(evidence: Evidence) -> str:
     if evidence.generator:
         parts.append(evidence.generator)
     return " ".join(parts)
+
+
+app = typer.Typer()
+app.command("demo")(demo_command)

@@ -17,9 +17,10 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from amparo.banks import (
+from amparo.cli._common import AmparoGroup, err, out, runtime
+from amparo.errors import AmparoError, InputError
+from amparo.exchanges import (
     EXCHANGE_APIS,
-    CredentialBox,
     Exchange,
     FetchProgress,
     FetchResult,
@@ -31,8 +32,6 @@ from amparo.banks import (
     resolve_api,
     update_exchange,
 )
-from amparo.cli._common import AmparoGroup, err, out, runtime
-from amparo.errors import AmparoError, InputError
 
 __all__ = ["app"]
 
@@ -139,7 +138,7 @@ def add(
     if spec.credential_fields and not credentials:
         credentials = _ask_credentials(spec.name)
     amparo = runtime(ctx)
-    box = CredentialBox.from_settings(amparo.settings) if credentials else None
+    box = amparo.credential_box() if credentials else None
     with amparo.session() as s:
         exchange = create_exchange(
             s,
@@ -181,7 +180,7 @@ def update(
     credentials = None
     if ask_credentials:
         credentials = os.environ.get("AMPARO_EXCHANGE_CREDENTIALS") or _ask_credentials(current.api)
-    box = CredentialBox.from_settings(amparo.settings) if credentials else None
+    box = amparo.credential_box() if credentials else None
     with amparo.session() as s:
         exchange = update_exchange(
             s, name, enabled=enable, config=config, credentials=credentials, box=box
@@ -201,7 +200,7 @@ def _fetch_one(ctx: typer.Context, name: str, force: bool, quiet: bool) -> Fetch
     amparo = runtime(ctx)
     with amparo.session() as s:
         needs_key = get_exchange(s, name).has_credentials
-    box = CredentialBox.from_settings(amparo.settings) if needs_key else None
+    box = amparo.credential_box() if needs_key else None
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

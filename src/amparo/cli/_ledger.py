@@ -34,8 +34,7 @@ def _vkey(value: str) -> Verifier:
 
 
 def _ledger(ctx: typer.Context) -> Ledger:
-    amparo = runtime(ctx)
-    return ledger.ledger_from_settings(amparo.settings, amparo.engine)
+    return runtime(ctx).ledger
 
 
 @app.command("keygen")
@@ -49,7 +48,7 @@ def keygen(
     ] = False,
 ) -> None:
     """Generate a signing key; print its public verifier key (vkey) to publish."""
-    alg = 0x04 if witness else 0x01
+    alg = ledger.ALG_COSIGNATURE_V1 if witness else ledger.ALG_ED25519
     try:
         signer = ledger.generate_signer(name, alg)
     except ValueError as exc:

@@ -12,10 +12,9 @@ from rich.table import Table
 from amparo.cli._common import err, out, read_file, runtime
 from amparo.config import load_settings
 from amparo.errors import AmparoError
-from amparo.scan import scan_media
-from amparo.signals import hash_media
+from amparo.signals import Hasher
 
-__all__ = ["hash_command", "match_command"]
+__all__ = ["hash_app", "match_app", "scan_app"]
 
 Files = Annotated[list[Path], typer.Argument(help="Image files to read.", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per input line.")]
@@ -33,13 +32,12 @@ def _report_error(path: Path, exc: AmparoError, as_json: bool) -> None:
 def hash_command(files: Files, as_json: JsonOpt = False, dihedral: Dihedral = False) -> None:
     """Print the PDQ (with quality), MD5 and SHA-256 of each file."""
     settings = load_settings()
+    hasher = Hasher(settings.media, settings.pdq_quality_threshold)
     failed = False
     table = Table("path", "pdq", "quality", "md5", "sha256")
     for path in files:
         try:
-            signals = hash_media(
-                read_file(path, settings.media.max_bytes), settings.media, dihedral=dihedral
-            )
+            signals = hasher.hash_file(path, dihedral=dihedral)
         except AmparoError as exc:
             failed = True
             _report_error(path, exc, as_json)
@@ -87,6 +85,8 @@ def match_command(
 
     Exit 1 if anything matched a bank (an AI-provenance verdict alone does not change the
     exit code; see the 'provenance' column or field)."""
+    from amparo.usecases import scan_media  # the database stack: only for this command
+
     amparo = runtime(ctx)
     any_match = failed = False
     table = Table("path", "matched", "bank", "entry", "type", "distance", "category", "provenance")
@@ -140,3 +140,13 @@ def match_command(
         raise typer.Exit(2)
     if any_match:
         raise typer.Exit(1)
+
+
+hash_app = typer.Typer()
+hash_app.command("hash")(hash_command)
+match_app = typer.Typer()
+match_app.command("match")(match_command)
+scan_app = typer.Typer()
+scan_app.command("scan", help="The same as 'amparo match': hash, match, read provenance.")(
+    match_command
+)

@@ -16,9 +16,10 @@ import typer
 from amparo.cli._common import err, out, read_file
 from amparo.config import load_settings
 from amparo.errors import AmparoError, InputError
-from amparo.provenance import ProvenanceOptions, analyze, options_from_settings, stamp
+from amparo.provenance import ProvenanceOptions, analyze, stamp
+from amparo.runtime import provenance_options
 
-__all__ = ["provenance_command", "stamp_command"]
+__all__ = ["provenance_app", "stamp_app"]
 
 _COLOURS = {"declared_ai": "bold red", "likely_ai": "yellow", "stripped": "magenta"}
 
@@ -42,7 +43,7 @@ def provenance_command(
     Verdicts: declared_ai, likely_ai, stripped, no_ai_signal (never "not AI").
     """
     settings = load_settings()
-    options = options_from_settings(settings)
+    options = provenance_options(settings)
     extra = tuple(read_file(path, 1_048_576) for path in trust_anchor or [])
     options = ProvenanceOptions(
         trust_anchors=options.trust_anchors + extra, classifiers=options.classifiers
@@ -106,3 +107,9 @@ def stamp_command(
     except OSError as exc:
         raise InputError(f"cannot write {target}: {exc.strerror}", hint="check the path") from exc
     out.print(f"stamped {source} -> {target} as made by {generator}", highlight=False, markup=False)
+
+
+provenance_app = typer.Typer()
+provenance_app.command("provenance")(provenance_command)
+stamp_app = typer.Typer()
+stamp_app.command("stamp")(stamp_command)

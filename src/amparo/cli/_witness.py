@@ -25,16 +25,23 @@ def serve(
         list[str], typer.Option("--log-vkey", help="A log's verifier key to witness (repeatable).")
     ],
     state: Annotated[
-        Path, typer.Option("--state", help="SQLite file keeping the last cosigned checkpoints.")
-    ] = Path("witness.db"),
+        str,
+        typer.Option(
+            "--state",
+            help="SQLite file (or database URL) keeping the last cosigned checkpoints.",
+        ),
+    ] = "witness.db",
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
 ) -> None:
     """Serve POST /add-checkpoint: verify, check consistency, store, cosign."""
     import uvicorn
 
+    from amparo.api import create_witness_app
+    from amparo.store import WitnessStore
+
     signer = ledger.load_signer(key)
-    if signer.alg != 0x04:
+    if signer.alg != ledger.ALG_COSIGNATURE_V1:
         raise ConfigError(
             f"{key} is not a witness key", hint="use `amparo ledger keygen --witness`"
         )
@@ -42,6 +49,7 @@ def serve(
         logs = [ledger.parse_vkey(v) for v in log_vkey]
     except ValueError as exc:
         raise InputError(f"bad --log-vkey: {exc}") from None
-    app_ = ledger.create_witness_app(signer, logs, ledger.WitnessState(state))
+    url = state if "://" in state else f"sqlite:///{Path(state).resolve()}"
+    app_ = create_witness_app(signer, logs, WitnessStore(url))
     err.print(f"witness {signer.verifier.vkey} for {len(logs)} log(s) on http://{host}:{port}")
     uvicorn.run(app_, host=host, port=port, log_level="info")

@@ -26,7 +26,7 @@ from amparo.ledger._merkle import (
 from amparo.ledger._note import NoteError, Verifier, open_note
 from amparo.ledger._tiles import HASH, TileKey, TileNodes, tile_path, tiles_for_size
 from amparo.ledger._verify import build_tiles
-from amparo.store._base import utcnow
+from amparo.store import utcnow
 
 __all__ = ["AuditReport", "audit_remote"]
 

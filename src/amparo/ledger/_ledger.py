@@ -5,18 +5,18 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from amparo.errors import FetchError, LedgerVerificationError, NotFoundError
-from amparo.ledger import _store
+from amparo.ledger import _repo
 from amparo.ledger._checkpoint import Checkpoint
+from amparo.ledger._events import ScanTally
 from amparo.ledger._merkle import (
     ProofError,
     consistency_proof,
@@ -27,14 +27,13 @@ from amparo.ledger._merkle import (
 )
 from amparo.ledger._note import Signer, Verifier, sign_note
 from amparo.ledger._proof import ProofFile
-from amparo.ledger._record import record
+from amparo.ledger._record import append
 from amparo.ledger._tiles import TileBuilder, TileKey, TileNodes
 from amparo.ledger._verify import LocalReport, verify_local
 from amparo.ledger._witness_client import WitnessPeer, request_cosignature
-from amparo.store._base import utcnow
-from amparo.store._ledger_tables import LedgerCheckpointRow, LedgerEntryRow, LedgerStateRow
+from amparo.store import LedgerEntryRow, utcnow
 
-__all__ = ["Disclosure", "Ledger", "LedgerWorker"]
+__all__ = ["Disclosure", "Ledger"]
 
 log = logging.getLogger(__name__)
 
@@ -109,17 +108,17 @@ class Ledger:
         are consecutive, assigned once, in sequence-number order of what was committed.
         """
         with self.session() as s, s.begin():
-            state = _store.lock_state(s)
+            state = _repo.lock_state(s)
             now = utcnow()
             due = state.last_tally_at is None or now - state.last_tally_at >= timedelta(
                 seconds=self.tally_seconds
             )
             if due:
-                scans = _store.take_scan_ticks(s)
+                scans = _repo.take_scan_ticks(s)
                 since = state.last_tally_at.isoformat() if state.last_tally_at else None
-                record(s, "scan.tally", {"scans": scans, "since": since, "until": now.isoformat()})
+                append(s, [ScanTally(scans=scans, since=since, until=now.isoformat())])
                 state.last_tally_at = now
-            pending = _store.pending_entries(s, limit)
+            pending = _repo.pending_entries(s, limit)
             if not pending:
                 return state.tree_size
             size = state.tree_size
@@ -127,15 +126,15 @@ class Ledger:
 
             def load(level: int, index: int) -> bytes:
                 existing.add((level, index))
-                return _store.read_tile(s, level, index)
+                return _repo.read_tile(s, level, index)
 
             tiles = TileBuilder(size, load).append([leaf_hash(c) for _, c in pending])
-            _store.place_entries(s, [e for e, _ in pending], size)
-            _store.write_tiles(s, tiles, existing)
+            _repo.place_entries(s, [e for e, _ in pending], size)
+            _repo.write_tiles(s, tiles, existing)
             s.flush()
             new_size = size + len(pending)
             state.tree_size = new_size
-            state.root_hash = subtree_hash(_store.tile_nodes(s, new_size), 0, new_size)
+            state.root_hash = subtree_hash(_repo.tile_nodes(s, new_size), 0, new_size)
             return new_size
 
     def checkpoint(self) -> str:
@@ -153,9 +152,9 @@ class Ledger:
         # slow; SQLite would block every writer meanwhile). Safe: the tree below the
         # integrated size never changes, and the lock is taken again to store.
         with self.session() as s:
-            state = s.get(LedgerStateRow, 1)
+            state = _repo.state(s)
             size = state.tree_size if state else 0
-            nodes = _store.tile_nodes(s, size)
+            nodes = _repo.tile_nodes(s, size)
             root = subtree_hash(nodes, 0, size)
             if state is not None and root != bytes(state.root_hash):
                 raise LedgerVerificationError(
@@ -163,7 +162,7 @@ class Ledger:
                     "the tree was altered; refusing to sign",
                     hint="run `amparo ledger verify` to locate the change",
                 )
-            last = _store.latest_checkpoint(s)
+            last = _repo.latest_checkpoint(s)
             if last is not None:
                 if size == last.tree_size and root == bytes(last.root_hash):
                     return last.note
@@ -172,15 +171,15 @@ class Ledger:
             note += self._cosign(note, size, last.tree_size if last else 0, nodes)
             last_id = last.id if last else None
         with self.session() as s, s.begin():
-            _store.lock_state(s)
-            newest = _store.latest_checkpoint(s)
+            _repo.lock_state(s)
+            newest = _repo.latest_checkpoint(s)
             if newest is not None and newest.id != last_id:
                 # Another process stored a checkpoint meanwhile: keep the larger, consistent one.
                 if newest.tree_size >= size:
                     return newest.note
-                nodes = _store.tile_nodes(s, size)
+                nodes = _repo.tile_nodes(s, size)
                 self._check_extends(newest.tree_size, bytes(newest.root_hash), size, root, nodes)
-            s.add(LedgerCheckpointRow(tree_size=size, root_hash=root, note=note))
+            _repo.add_checkpoint(s, size, root, note)
             return note
 
     @staticmethod
@@ -235,15 +234,15 @@ class Ledger:
     def latest_note(self) -> str | None:
         """The newest signed checkpoint note, or None before the first one."""
         with self.session() as s:
-            row = _store.latest_checkpoint(s)
+            row = _repo.latest_checkpoint(s)
             return row.note if row else None
 
     def tile(self, key: TileKey) -> bytes | None:
         """Bytes of a tile or entry bundle resource, or None when it does not exist (yet)."""
         with self.session() as s:
             if key.level < 0:
-                return _store.entry_bundle(s, key.index, key.width)
-            data = _store.read_tile(s, key.level, key.index)
+                return _repo.entry_bundle(s, key.index, key.width)
+            data = _repo.read_tile(s, key.level, key.index)
         if len(data) < key.width * 32:
             return None
         return data[: key.width * 32]
@@ -251,7 +250,7 @@ class Ledger:
     def disclose(self, entry_id: int) -> Disclosure:
         """The full record and salt of entry ``entry_id`` (for auditors only)."""
         with self.session() as s:
-            row = s.get(LedgerEntryRow, entry_id)
+            row = _repo.entry_row(s, entry_id)
             if row is None:
                 raise NotFoundError(f"ledger entry {entry_id} does not exist")
             return _disclosure(row)
@@ -259,9 +258,7 @@ class Ledger:
     def disclose_index(self, index: int) -> Disclosure:
         """The entry at leaf ``index`` in full (for auditors only)."""
         with self.session() as s:
-            row = s.scalars(
-                select(LedgerEntryRow).where(LedgerEntryRow.leaf_index == index)
-            ).first()
+            row = _repo.entry_at(s, index)
             if row is None:
                 raise NotFoundError(f"no ledger entry at index {index}")
             return _disclosure(row)
@@ -270,24 +267,19 @@ class Ledger:
         """Every ``scan.tally`` entry in full, oldest first: their ``scans`` add up to the
         number of scans ever run, and each can be proven like any entry."""
         with self.session() as s:
-            rows = s.scalars(
-                select(LedgerEntryRow)
-                .where(LedgerEntryRow.kind == "scan.tally")
-                .order_by(LedgerEntryRow.id)
-            )
-            return [_disclosure(r) for r in rows]
+            return [_disclosure(r) for r in _repo.entries_of_kind(s, ScanTally.kind)]
 
     def prove(self, entry_id: int) -> str:
         """A tlog-proof file for entry ``entry_id`` against the newest checkpoint."""
         d = self.disclose(entry_id)
         with self.session() as s:
-            cp = _store.latest_checkpoint(s)
+            cp = _repo.latest_checkpoint(s)
             if d.index is None or cp is None or cp.tree_size <= d.index:
                 raise NotFoundError(
                     f"ledger entry {entry_id} is not yet covered by a signed checkpoint",
                     hint="wait for the next checkpoint or run `amparo ledger checkpoint`",
                 )
-            hashes = inclusion_proof(_store.tile_nodes(s, cp.tree_size), d.index, cp.tree_size)
+            hashes = inclusion_proof(_repo.tile_nodes(s, cp.tree_size), d.index, cp.tree_size)
             note = cp.note
         extra = {"entry": d.entry_id, "record": d.record_text, "salt": d.to_dict()["salt"]}
         raw = json.dumps(extra, sort_keys=True, separators=(",", ":")).encode()
@@ -303,11 +295,11 @@ class Ledger:
         with self.session() as s:
             return verify_local(s, key)
 
-    def start_worker(self, interval: float) -> LedgerWorker:
-        """Integrate and checkpoint every ``interval`` seconds in a daemon thread."""
-        worker = LedgerWorker(self, interval)
-        worker.start()
-        return worker
+    def round(self) -> None:
+        """One round of the server's checkpointer: integrate, then sign if there is a key."""
+        self.integrate()
+        if self.signer is not None:
+            self.checkpoint()
 
 
 def _disclosure(row: LedgerEntryRow) -> Disclosure:
@@ -320,28 +312,3 @@ def _disclosure(row: LedgerEntryRow) -> Disclosure:
         bytes(row.salt),
         bytes(row.commitment),
     )
-
-
-class LedgerWorker(threading.Thread):
-    """The server's background integrator; :meth:`stop` ends it after the current round."""
-
-    def __init__(self, ledger: Ledger, interval: float) -> None:
-        super().__init__(name="amparo-ledger", daemon=True)
-        self.ledger = ledger
-        self.interval = interval
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        # First round after one interval: a server that starts and stops at once (tests,
-        # health checks) signs nothing it was not asked to.
-        while not self._stop_event.wait(self.interval):
-            try:
-                self.ledger.integrate()
-                if self.ledger.signer is not None:
-                    self.ledger.checkpoint()
-            except Exception:  # keep the server alive; the next round retries
-                log.exception("ledger: integration round failed")
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop_event.set()
-        self.join(timeout)

@@ -1,9 +1,14 @@
-"""Writing entries: :func:`record` and :func:`note_scan`, inside the caller's transaction.
+"""Writing entries: :func:`append` (typed events) and :func:`count_scans`, inside the
+caller's transaction.
 
-A record is canonical JSON ``{"data": ..., "kind": ..., "time": ..., "v": 1}`` (sorted keys,
-no spaces, UTF-8). The public log holds only ``SHA-256(salt || record)`` with a fresh 32-byte
-salt, so the log reveals nothing about the record until the record and salt are disclosed.
-Neither function commits: the entry exists exactly when the caller's change does.
+A record is canonical JSON (sorted keys, no spaces, UTF-8) of an envelope around one
+:class:`~amparo.events.Event`: ``{"data": ..., "kind": ..., "schema": ..., "time": ...,
+"v": 2}``, where ``data`` is the event's own record schema and ``schema`` its version.
+Records written by release 0.1.0 have ``"v": 1`` and no ``schema``; they verify the same
+way, since verification recomputes commitments from the stored bytes. The public log holds
+only ``SHA-256(salt || record)`` with a fresh 32-byte salt, so the log reveals nothing about
+the record until the record and salt are disclosed. Nothing here commits: the entry exists
+exactly when the caller's change does.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
@@ -20,17 +25,10 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from amparo.errors import InputError
-from amparo.store._base import utcnow
-from amparo.store._ledger_tables import LedgerEntryRow, LedgerScanTickRow
+from amparo.events import Event
+from amparo.store import LedgerEntryRow, LedgerScanTickRow, utcnow
 
-__all__ = [
-    "MAX_RECORD_BYTES",
-    "canonical_record",
-    "commitment",
-    "note_scan",
-    "record",
-    "record_many",
-]
+__all__ = ["MAX_RECORD_BYTES", "append", "canonical_record", "commitment", "count_scans"]
 
 MAX_RECORD_BYTES = 64 * 1024
 _KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
@@ -41,23 +39,30 @@ _INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id, sort_by_parameter_orde
 _INSERT_TICK = insert(_TICKS)
 
 
-def canonical_record(kind: str, data: Mapping[str, object], when: datetime) -> bytes:
-    """The exact bytes that are committed to for an entry of ``kind`` with ``data``."""
+def canonical_record(event: Event, when: datetime) -> bytes:
+    """The exact bytes that are committed to for ``event`` logged at ``when``."""
+    kind = event.kind
     if not _KIND.match(kind) or len(kind) > 64:
         raise InputError(
             f"ledger entry kind {kind!r} is not a dotted lower-case name of up to 64 characters",
             hint="use names like 'scan.match' or 'bank.update'",
         )
     stamp = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    body = {"v": 1, "kind": kind, "time": stamp, "data": dict(data)}
     try:
+        body = {
+            "v": 2,
+            "kind": kind,
+            "schema": event.version,
+            "time": stamp,
+            "data": event.record(),
+        }
         text = json.dumps(
             body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
     except (TypeError, ValueError) as exc:
         raise InputError(
             f"ledger entry {kind!r} holds data that is not plain JSON: {exc}",
-            hint="pass only str, int, float, bool, None, lists and string-keyed mappings",
+            hint="event fields are str, int, float, bool, None, tuples and nested facts",
         ) from None
     raw = text.encode()
     if len(raw) > MAX_RECORD_BYTES:
@@ -73,12 +78,12 @@ def commitment(salt: bytes, record_bytes: bytes) -> bytes:
     return hashlib.sha256(salt + record_bytes).digest()
 
 
-def _row(kind: str, data: Mapping[str, object]) -> dict[str, object]:
+def _row(event: Event) -> dict[str, object]:
     now = utcnow()
-    raw = canonical_record(kind, data, now)
+    raw = canonical_record(event, now)
     salt = secrets.token_bytes(32)
     return {
-        "kind": kind,
+        "kind": event.kind,
         "created_at": now,
         "record": raw,
         "salt": salt,
@@ -86,31 +91,26 @@ def _row(kind: str, data: Mapping[str, object]) -> dict[str, object]:
     }
 
 
-def record(session: Session, kind: str, data: Mapping[str, object]) -> int:
-    """Append one entry in the caller's transaction (no commit); return its sequence number.
+def append(session: Session, events: Sequence[Event]) -> list[int]:
+    """Append one entry per event in the caller's transaction (no commit), in one statement;
+    return their sequence numbers, in order.
 
     The sequence number identifies the entry (``amparo ledger prove SEQ``); its position in
     the Merkle tree is assigned when committed entries are integrated. Raises
     :class:`~amparo.errors.InputError` for a bad kind, non-JSON data or a record over 64 KiB.
-    Never put media or hashes of media in ``data`` unless they may be disclosed to auditors.
+    Events carry no media, and hashes of media only where auditors may see them.
     """
-    return int(session.execute(_INSERT_ENTRY, _row(kind, data)).scalar_one())
-
-
-def record_many(session: Session, entries: Sequence[tuple[str, Mapping[str, object]]]) -> list[int]:
-    """:func:`record` for many ``(kind, data)`` pairs in one statement; sequence numbers in
-    order. For bulk writers (imports, exchange fetches): one round trip instead of many."""
-    if not entries:
+    if not events:
         return []
-    rows = [_row(kind, data) for kind, data in entries]
+    rows = [_row(event) for event in events]
     return [int(i) for i in session.execute(_INSERT_ENTRY, rows).scalars()]
 
 
-def note_scan(session: Session) -> None:
-    """Count one scan (matched or not) towards the next ``scan.tally`` entry.
+def count_scans(session: Session, scans: int) -> None:
+    """Count ``scans`` scans (matched or not) towards the next ``scan.tally`` entry.
 
-    Called once per scan in the scan's transaction. Each scan adds a row that the next tally
-    counts and removes in one transaction, so every committed scan is counted exactly once
-    and concurrent scans never contend on a shared counter.
+    Each call adds a row that the next tally sums and removes in one transaction, so every
+    committed count is counted exactly once and writers never contend on a shared counter.
     """
-    session.execute(_INSERT_TICK, {"created_at": utcnow()})
+    if scans > 0:
+        session.execute(_INSERT_TICK, {"created_at": utcnow(), "scans": scans})

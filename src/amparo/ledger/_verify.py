@@ -8,21 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from amparo.errors import LedgerVerificationError
+from amparo.ledger import _repo
 from amparo.ledger._checkpoint import Checkpoint
 from amparo.ledger._merkle import EMPTY_ROOT, leaf_hash, subtree_hash
 from amparo.ledger._note import NoteError, Verifier, open_note
 from amparo.ledger._record import commitment
 from amparo.ledger._tiles import HASH, TILE_WIDTH, TileBuilder, TileNodes, tile_path, tiles_for_size
-from amparo.store._ledger_tables import (
-    LedgerCheckpointRow,
-    LedgerEntryRow,
-    LedgerStateRow,
-    LedgerTileRow,
-)
 
 __all__ = ["LocalReport", "build_tiles", "verify_local"]
 
@@ -51,13 +45,7 @@ def _memory_nodes(size: int, tiles: dict[tuple[int, int], bytes]) -> TileNodes:
 
 def _check_entries(s: Session, size: int, problems: list[str]) -> list[bytes]:
     leaves: list[bytes] = []
-    rows = s.execute(
-        select(LedgerEntryRow)
-        .where(LedgerEntryRow.leaf_index < size)
-        .order_by(LedgerEntryRow.leaf_index)
-        .execution_options(yield_per=4096)
-    ).scalars()
-    for row in rows:
+    for row in _repo.iter_placed(s, size):
         index = row.leaf_index
         assert index is not None  # filtered above
         while len(leaves) < index:
@@ -81,7 +69,7 @@ def _check_entries(s: Session, size: int, problems: list[str]) -> list[bytes]:
 def _check_tiles(
     s: Session, size: int, tiles: dict[tuple[int, int], bytes], problems: list[str]
 ) -> None:
-    stored = {(r.level, r.idx): bytes(r.hashes) for r in s.scalars(select(LedgerTileRow))}
+    stored = _repo.all_tiles(s)
     moved: list[int] = []
     for key in tiles_for_size(size):
         want = tiles.get((key.level, key.index), b"")[: key.width * HASH]
@@ -118,10 +106,8 @@ def verify_local(session: Session, log_key: Verifier) -> LocalReport:
     Raises :class:`LedgerVerificationError` listing each problem with its entry, index, tile
     or checkpoint.
     """
-    checkpoints = list(
-        session.scalars(select(LedgerCheckpointRow).order_by(LedgerCheckpointRow.id))
-    )
-    state = session.get(LedgerStateRow, 1)
+    checkpoints = _repo.checkpoints(session)
+    state = _repo.state(session)
     size = state.tree_size if state else 0
     problems: list[str] = []
     leaves = _check_entries(session, size, problems)

@@ -1,8 +1,9 @@
-"""``amparo witness serve``: a C2SP tlog-witness that cosigns checkpoints (``cosignature/v1``).
+"""A C2SP tlog-witness: check and cosign checkpoints (``cosignature/v1``).
 
-The witness keeps, per log origin, the size and root of the latest checkpoint it cosigned,
-in its own SQLite file. The check against the stored size and the update happen in one
-``BEGIN IMMEDIATE`` transaction, so concurrent requests can never roll the state back.
+:func:`add_checkpoint` handles one ``add-checkpoint`` request body; its state (per log
+origin, the size and root it last cosigned) lives in a :class:`amparo.store.WitnessStore`,
+checked and updated in one locked transaction so concurrent requests can never roll it
+back. Serving it over HTTP is the API layer's job (``amparo witness serve``).
 """
 
 from __future__ import annotations
@@ -10,79 +11,21 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from amparo.ledger._checkpoint import Checkpoint
 from amparo.ledger._merkle import ProofError, verify_consistency
-from amparo.ledger._note import (
-    ALG_COSIGNATURE_V1,
-    NoteError,
-    Signer,
-    Verifier,
-    open_note,
-    split_note,
-)
+from amparo.ledger._note import NoteError, Signer, Verifier, open_note, split_note
+from amparo.store import WitnessStore
 
-__all__ = ["WitnessResult", "WitnessState", "add_checkpoint", "create_witness_app"]
+__all__ = ["WitnessResult", "add_checkpoint"]
 
 log = logging.getLogger(__name__)
 
 _MAX_BODY = 64 * 1024
 _MAX_PROOF = 63
-
-
-class WitnessState:
-    """The witness's memory: ``origin -> (size, root)``, updated atomically."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        with self._connect() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS witness_state "
-                "(origin TEXT PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL)"
-            )
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        return db
-
-    def latest(self, origin: str) -> tuple[int, bytes] | None:
-        """The size and root last cosigned for ``origin``, or None."""
-        db = self._connect()
-        try:
-            row = db.execute(
-                "SELECT size, root FROM witness_state WHERE origin = ?", (origin,)
-            ).fetchone()
-        finally:
-            db.close()
-        return (int(row[0]), bytes(row[1])) if row else None
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """An exclusive write transaction: committed when the block succeeds."""
-        with self._lock:
-            db = self._connect()
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                yield db
-                db.execute("COMMIT")
-            finally:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                db.close()
 
 
 @dataclass(frozen=True)
@@ -135,7 +78,7 @@ def _refuse(
 
 
 def add_checkpoint(
-    state: WitnessState, signer: Signer, logs: Sequence[Verifier], body: bytes
+    state: WitnessStore, signer: Signer, logs: Sequence[Verifier], body: bytes
 ) -> WitnessResult:
     """Handle one ``add-checkpoint`` request body as C2SP tlog-witness prescribes."""
     if len(body) > _MAX_BODY:
@@ -161,37 +104,20 @@ def add_checkpoint(
         return WitnessResult(400, "malformed checkpoint\n")
     if old > cp.size:
         return WitnessResult(400, f"old size {old} exceeds checkpoint size {cp.size}\n")
-    with state.transaction() as db:
-        row = db.execute(
-            "SELECT size, root FROM witness_state WHERE origin = ?", (origin,)
-        ).fetchone()
-        refused = _refuse(old, proof, cp, (int(row[0]), bytes(row[1])) if row else None)
+    refusal: list[WitnessResult] = []
+
+    def decide(seen: tuple[int, bytes] | None) -> tuple[int, bytes] | None:
+        refused = _refuse(old, proof, cp, seen)
         if refused is not None:
-            # Kept in the log: a validly signed but inconsistent checkpoint is evidence.
-            log.warning(
-                "witness: refused %s (%d): %s%s", origin, refused.status, refused.body, note
-            )
-            return refused  # nothing was written
-        db.execute(
-            "INSERT INTO witness_state (origin, size, root) VALUES (?, ?, ?) "
-            "ON CONFLICT(origin) DO UPDATE SET size = excluded.size, root = excluded.root",
-            (origin, cp.size, cp.root),
+            refusal.append(refused)
+            return None  # nothing is written
+        return cp.size, cp.root
+
+    state.update(origin, decide)
+    if refusal:
+        # Kept in the log: a validly signed but inconsistent checkpoint is evidence.
+        log.warning(
+            "witness: refused %s (%d): %s%s", origin, refusal[0].status, refusal[0].body, note
         )
+        return refusal[0]
     return WitnessResult(200, signer.signature_line(text, int(time.time())))
-
-
-def create_witness_app(signer: Signer, logs: Sequence[Verifier], state: WitnessState) -> FastAPI:
-    """The witness HTTP service: ``POST /add-checkpoint`` (no other routes)."""
-    if signer.alg != ALG_COSIGNATURE_V1:
-        raise ValueError("a witness key must be a cosignature key (amparo ledger keygen --witness)")
-    app = FastAPI(title="Amparo witness", docs_url=None, redoc_url=None, openapi_url=None)
-
-    @app.post("/add-checkpoint")
-    async def add(request: Request) -> Response:
-        body = await request.body()
-        result = await run_in_threadpool(add_checkpoint, state, signer, logs, body)
-        # Set the header itself: Starlette would append a charset to text/x.tlog.size.
-        headers = {"content-type": result.content_type}
-        return Response(result.body.encode(), result.status, headers=headers)
-
-    return app

@@ -119,6 +119,8 @@ class PdqIndex:
     Don't use this for exact-match types (MD5, SHA-256): use :class:`ExactIndex`.
     """
 
+    distance_based = True
+
     def __init__(self, *, compact_threshold: int = 20_000, background: bool = True) -> None:
         """``background=False`` leaves compaction to explicit :meth:`compact` calls."""
         if compact_threshold < 1:

@@ -21,9 +21,14 @@ Don't hash here (that is :mod:`amparo.signals`) and don't read paths or URLs her
 pass bytes or an open binary file.
 """
 
-from amparo.media._budget import DECODE_SLOTS, DecodeTimeoutError, decode_slot
 from amparo.media._decode import DecodedImage, ImageInfo, decode, probe, reduce
-from amparo.media._limits import check_byte_length, check_dimensions
+from amparo.media._limits import (
+    DECODE_SLOTS,
+    DecodeTimeoutError,
+    check_byte_length,
+    check_dimensions,
+    decode_slot,
+)
 from amparo.media._open import SUPPORTED_FORMATS
 from amparo.media._reduce import displayable, luma
 

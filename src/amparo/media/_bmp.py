@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from amparo.errors import MediaTooLargeError
-from amparo.media._budget import Deadline, mib
+from amparo.media._limits import Deadline, mib
 
 __all__ = ["MAX_RLE_BYTES", "decode_rle"]
 

@@ -1,6 +1,6 @@
 """Decode the first frame of an image within limits: at full resolution, or reduced.
 
-Two ways to decode, one budget (:mod:`amparo.media._budget`: memory, slots, deadline):
+Two ways to decode, one budget (:mod:`amparo.media._limits`: memory, slots, deadline):
 
 * full resolution (``min_side=None``): every stored pixel, in the stored colour mode, as
   Pillow's ``Image.open(...).load()`` gives them (this is what ThreatExchange hashes).
@@ -14,7 +14,7 @@ Two ways to decode, one budget (:mod:`amparo.media._budget`: memory, slots, dead
   ``max_decode_memory`` and is then reduced a band at a time.
 
 Every decode estimates its memory from the header before allocating pixels, and refuses
-(:class:`MediaTooLargeError`) what would not fit; see :mod:`amparo.media._jpeg` for what a
+(:class:`MediaTooLargeError`) what would not fit; see :mod:`amparo.media._open` for what a
 JPEG's markers add. Pixels are returned as stored: EXIF orientation is *not* applied,
 because PDQ hashes the stored pixels (as ThreatExchange does) and banks hold those hashes.
 """
@@ -29,14 +29,22 @@ from PIL import Image, ImageFile, PngImagePlugin
 from amparo.config import MediaLimits
 from amparo.errors import CorruptMediaError, MediaTooLargeError
 from amparo.media._bmp import decode_rle
-from amparo.media._budget import Deadline, check_memory, current_deadline, decode_slot
-from amparo.media._jpeg import read_jpeg
-from amparo.media._limits import check_dimensions
+from amparo.media._limits import (
+    Deadline,
+    check_dimensions,
+    check_memory,
+    current_deadline,
+    decode_slot,
+    native_bytes,
+)
 from amparo.media._open import (
     BOMB_ERRORS,
     PARSE_ERRORS,
+    Source,
     identify,
     open_header,
+    open_source,
+    read_jpeg,
     too_large_for_pillow,
 )
 from amparo.media._png import (
@@ -48,8 +56,7 @@ from amparo.media._png import (
     read_png,
     repaired,
 )
-from amparo.media._reduce import native_bytes, reduce_image
-from amparo.media._source import Source, open_source
+from amparo.media._reduce import reduce_image
 
 __all__ = ["DecodedImage", "ImageInfo", "decode", "probe", "reduce"]
 

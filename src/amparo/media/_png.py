@@ -24,25 +24,20 @@ decoded in bands of final rows: it goes to Pillow whole, over the same cleaned-u
 
 from __future__ import annotations
 
-import bisect
 import collections
 import io
-import itertools
 import re
 import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from amparo.errors import CorruptMediaError, MediaTooLargeError
-from amparo.media._budget import Deadline, mib
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
+from amparo.media._limits import Deadline, mib
+from amparo.media._open import JoinedFile
 
 __all__ = [
     "MAX_INFLATED",
@@ -269,43 +264,6 @@ def _chunk(kind: bytes, body: bytes | memoryview) -> list[bytes | memoryview]:
     return [struct.pack(">I", len(body)) + kind, body, struct.pack(">I", crc)]
 
 
-class _Joined(io.RawIOBase):
-    """A read-only, seekable file over a list of buffers, without joining them."""
-
-    def __init__(self, parts: list[bytes | memoryview]) -> None:
-        self._parts = [memoryview(p).cast("B") for p in parts]
-        self._starts = list(itertools.accumulate((len(p) for p in self._parts), initial=0))
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._starts[-1]}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def readinto(self, buffer: WriteableBuffer, /) -> int:
-        out = memoryview(buffer).cast("B")
-        done = 0
-        index = bisect.bisect_right(self._starts, self._pos) - 1
-        while done < len(out) and index < len(self._parts):
-            part = self._parts[index]
-            offset = self._pos - self._starts[index]
-            step = min(len(part) - offset, len(out) - done)
-            out[done : done + step] = part[offset : offset + step]
-            done += step
-            self._pos += step
-            index += 1
-        return done
-
-
 def repaired(layout: PngLayout, view: memoryview) -> io.BufferedReader:
     """The PNG with only the chunks pixels need, CRCs made right: a file for Pillow."""
     parts: list[bytes | memoryview] = [PNG_SIGNATURE]
@@ -317,7 +275,7 @@ def repaired(layout: PngLayout, view: memoryview) -> io.BufferedReader:
     for body in layout.idat:
         parts += _chunk(b"IDAT", body)
     parts += _chunk(b"IEND", b"")
-    return io.BufferedReader(_Joined(parts))
+    return io.BufferedReader(JoinedFile(parts))
 
 
 def finish(image: Image.Image, layout: PngLayout) -> Image.Image:

@@ -15,23 +15,15 @@ import numpy as np
 from PIL import Image
 
 from amparo.errors import UnsupportedFormatError
-from amparo.media._budget import Deadline
+from amparo.media._limits import Deadline
 
-__all__ = ["DISPLAY_MODES", "displayable", "luma", "native_bytes", "reduce_image"]
+__all__ = ["DISPLAY_MODES", "displayable", "luma", "reduce_image"]
 
 DISPLAY_MODES = frozenset({"RGB", "RGBA", "RGBX", "RGBa", "L"})
 """Modes :func:`displayable` returns: their first three channels (or one) are the colours."""
 
 _SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
-_ONE_BYTE = frozenset({"1", "L", "P"})
 _BAND_PIXELS = 1 << 21  # ~8 MB of 4-byte pixels per band (more than a PNG band holds)
-
-
-def native_bytes(mode: str) -> int:
-    """Bytes per pixel Pillow stores ``mode`` in."""
-    if mode in _ONE_BYTE:
-        return 1
-    return 2 if mode in _SIXTEEN_BIT else 4
 
 
 def _stretch(image: Image.Image, extrema: tuple[float, float]) -> Image.Image:

@@ -24,7 +24,7 @@ from PIL import Image
 
 from amparo.media._bmp import MAX_RLE_BYTES
 from amparo.media._decode import MAX_SCAN_BLOCKS
-from amparo.media._jpeg import read_jpeg
+from amparo.media._open import read_jpeg
 
 __all__ = [
     "BOMBS",

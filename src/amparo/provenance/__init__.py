@@ -28,13 +28,14 @@ from amparo.provenance._base import (
     Verdict,
     verdict_of,
 )
-from amparo.provenance._settings import options_from_settings, signing_credentials
+from amparo.provenance._credentials import Credentials, make_credentials
 from amparo.provenance._stamp import stamp
 
 __all__ = [
     "AI_SOURCE_TYPES",
     "Classifier",
     "ClassifierResult",
+    "Credentials",
     "Evidence",
     "EvidenceType",
     "Indication",
@@ -42,8 +43,7 @@ __all__ = [
     "ProvenanceReport",
     "Verdict",
     "analyze",
-    "options_from_settings",
-    "signing_credentials",
+    "make_credentials",
     "stamp",
     "verdict_of",
 ]

@@ -74,7 +74,7 @@ def analyze(
         return ProvenanceReport(verdict_of(evidence), tuple(evidence))
     evidence.extend(_container_problems(container))
     _guarded(evidence, "c2pa", evidence.extend, _c2pa, data, container, opts)
-    _guarded(evidence, "iptc", evidence.extend, _iptc, container)
+    _guarded(evidence, "iptc", evidence.extend, _iptc, container, _manifest_read(evidence))
     _guarded(evidence, "generator_metadata", evidence.extend, read_generators, container)
     _guarded(
         evidence,
@@ -161,9 +161,17 @@ def _c2pa(data: bytes, container: Container, opts: ProvenanceOptions) -> list[Ev
     )
 
 
-def _iptc(container: Container) -> list[Evidence]:
+def _manifest_read(evidence: list[Evidence]) -> bool:
+    """Whether the C2PA stage read a manifest (every item it makes then has a validation)."""
+    return any(item.type == "c2pa" and item.validation is not None for item in evidence)
+
+
+def _iptc(container: Container, manifest_read: bool) -> list[Evidence]:
+    """XMP evidence, and ``stripped`` when XMP points at an embedded manifest that neither the
+    container walk nor the C2PA reader found (formats the walk does not know are still read
+    by the C2PA library, so its finding counts too)."""
     evidence = [item for packet in container.xmp for item in read_xmp(packet)]
-    if not container.c2pa_store and xmp_references_c2pa(container.xmp):
+    if not container.c2pa_store and not manifest_read and xmp_references_c2pa(container.xmp):
         evidence.append(
             Evidence(
                 type="stripped",

@@ -21,7 +21,7 @@ from PIL import Image
 from amparo.provenance._base import Evidence
 from amparo.provenance._containers import Blob, Container
 
-__all__ = ["known_generator", "read_generators"]
+__all__ = ["a1111_parameters", "comfyui_workflow", "known_generator", "read_generators"]
 
 _MAX_ATTRIBUTE = 200
 _SOFTWARE_TAG, _DESCRIPTION_TAG, _EXIF_IFD, _USER_COMMENT_TAG = 0x0131, 0x010E, 0x8769, 0x9286
@@ -70,7 +70,7 @@ def read_generators(container: Container) -> list[Evidence]:
     if "parameters" in texts:
         evidence.append(_parameters(texts["parameters"]))
     if "prompt" in texts or "workflow" in texts:
-        evidence.append(_comfyui(texts.get("prompt"), texts.get("workflow")))
+        evidence.append(comfyui_workflow(texts.get("prompt"), texts.get("workflow")))
     for key in ("invokeai_metadata", "sd-metadata", "Dream", "invokeai_graph"):
         if key in texts:
             evidence.append(_invokeai(texts[key]))
@@ -111,11 +111,17 @@ def _parameters(blob: Blob) -> Evidence:
     as_json = _json_object(text)
     if as_json is not None and ("fooocus_scheme" in as_json or "Fooocus" in str(as_json)):
         return _fooocus(as_json, blob.source)
-    return _a1111(text, blob.source)
+    return a1111_parameters(text, blob.source)
 
 
-def _a1111(text: str, source: str) -> Evidence:
-    """``<prompt>\\nNegative prompt: ...\\nSteps: 20, Sampler: ..., Model: ...``."""
+def a1111_parameters(text: str, source: str) -> Evidence:
+    """Evidence from A1111/Forge ``parameters`` text, wherever it was found (PNG text, EXIF
+    UserComment, the stealth-pnginfo alpha/RGB payload).
+
+    The text is ``<prompt>\\nNegative prompt: ...\\nSteps: 20, Sampler: ..., Model: ...``;
+    the prompt goes to :attr:`Evidence.prompt` only. Text without a recognisable settings
+    line is still attributed (its key or carrier is A1111's), with that said in ``detail``.
+    """
     settings_match = _A1111_SETTINGS.search(text)
     fields: dict[str, str] = {}
     prompt = text
@@ -164,7 +170,9 @@ def _fooocus(meta: Mapping[str, Any], source: str) -> Evidence:
     )
 
 
-def _comfyui(prompt_blob: Blob | None, workflow_blob: Blob | None) -> Evidence:
+def comfyui_workflow(prompt_blob: Blob | None, workflow_blob: Blob | None) -> Evidence:
+    """Evidence from ComfyUI's ``prompt`` (the node graph, JSON) and ``workflow`` items; the
+    source is the first one present. Prompts are the CLIPTextEncode node texts."""
     graph = _json_object(_text(prompt_blob)) if prompt_blob is not None else None
     models: list[str] = []
     prompts: list[str] = []
@@ -290,7 +298,7 @@ def _exif(blob: Blob) -> list[Evidence]:
         text = _user_comment(comment)
         source = f"{blob.source} UserComment"
         if _A1111_SETTINGS.search(text):
-            evidence.append(_a1111(text, source))
+            evidence.append(a1111_parameters(text, source))
         elif (meta := _json_object(text)) is not None and "Fooocus" in text:
             evidence.append(_fooocus(meta, source))
     software = exif.get(_SOFTWARE_TAG)

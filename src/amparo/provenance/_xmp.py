@@ -6,6 +6,13 @@ The digital source type is matched on its last URI segment, case-insensitively, 
 AI. XMP that is not XML is reported (``problem="not_xml"``) and then searched as text for a
 source type URI, so a damaged packet loses nothing it still says. Packets with a DTD are
 refused before parsing (no entity expansion on hostile input).
+
+``dcterms:provenance`` is where C2PA points at a manifest: ``self#jumbf=...`` for an
+embedded one (checked against the container walk by :func:`xmp_references_c2pa`) or an
+http(s) URL for a remote one. A remote reference is reported as ``c2pa`` evidence with
+``problem="remote_manifest"`` and the URL in ``attributes``, and is never fetched: fetching
+would let any uploaded file make this service call an address of the uploader's choosing.
+It indicates nothing about AI on its own (the manifest it names is unread).
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from amparo.provenance._containers import Blob
 __all__ = ["read_xmp", "xmp_references_c2pa"]
 
 _IPTC_EXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
+_DCTERMS_PROVENANCE = "{http://purl.org/dc/terms/}provenance"
+_REMOTE_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_MAX_URL = 500
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _AI_FIELDS = ("AISystemUsed", "AISystemVersionUsed", "AIPromptInformation", "AIPromptWriterName")
 _SOURCE_TYPE_TEXT = re.compile(rb"digitalsourcetype/([A-Za-z]+)", re.IGNORECASE)
@@ -33,7 +43,8 @@ def xmp_references_c2pa(packets: tuple[Blob, ...]) -> bool:
 
 
 def read_xmp(packet: Blob) -> list[Evidence]:
-    """Evidence from one XMP packet; an empty list when it holds no IPTC provenance."""
+    """Evidence from one XMP packet: IPTC provenance and remote C2PA manifest references;
+    an empty list when it holds neither."""
     text = packet.data.strip(b"\x00 \t\r\n")
     if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
         return [_damaged(packet, "refused_dtd", "XMP packet declares a DTD; refused unparsed")]
@@ -42,7 +53,7 @@ def read_xmp(packet: Blob) -> list[Evidence]:
     except ET.ParseError as exc:
         return [_damaged(packet, "not_xml", f"XMP packet is not well-formed XML ({exc})")]
     values = dict(_iptc_values(root))
-    evidence: list[Evidence] = []
+    evidence: list[Evidence] = list(_remote_manifests(root, packet.source))
     if "DigitalSourceType" in values:
         evidence.append(_source_type_evidence(values["DigitalSourceType"], packet.source))
     ai_fields = {name: values[name] for name in _AI_FIELDS if name in values}
@@ -63,6 +74,29 @@ def read_xmp(packet: Blob) -> list[Evidence]:
             )
         )
     return evidence
+
+
+def _remote_manifests(root: ET.Element, source: str) -> Iterator[Evidence]:
+    """One item per distinct http(s) URL in ``dcterms:provenance`` (attribute or element)."""
+    values = [value for element in root.iter() for value in _provenance_values(element)]
+    for url in dict.fromkeys(value.strip() for value in values):
+        if not _REMOTE_URL.fullmatch(url):
+            continue  # self#jumbf= (embedded) or a free-text provenance statement
+        shown = url if len(url) <= _MAX_URL else url[: _MAX_URL - 1] + "…"
+        yield Evidence(
+            type="c2pa",
+            source=f"{source}: dcterms:provenance",
+            detail="XMP points at a remote C2PA manifest; it was not fetched",
+            problem="remote_manifest",
+            attributes={"manifest_location": "remote", "url": shown},
+        )
+
+
+def _provenance_values(element: ET.Element) -> Iterator[str]:
+    if _DCTERMS_PROVENANCE in element.attrib:
+        yield element.attrib[_DCTERMS_PROVENANCE]
+    if element.tag == _DCTERMS_PROVENANCE:
+        yield _element_value(element)
 
 
 def _source_type_evidence(value: str, source: str) -> Evidence:

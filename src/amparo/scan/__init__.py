@@ -1,18 +1,19 @@
-"""Scanning: hash media, look the hashes up in every bank, record what was found."""
+"""Scans: the record of what a scan saw and matched, and the events it makes.
 
-from amparo.scan._follower import IndexFollower, IndexStatus
-from amparo.scan._match import Match, Matcher, Query, merge_matches
-from amparo.scan._pipeline import ScanResult, match_hashes, queries_for, scan_media
+Scanning itself (hash, look up, read provenance, record) is the ``scan_media`` use case in
+:mod:`amparo.usecases`; the runtime commits scan records in groups.
+"""
+
+from amparo.scan._events import EvidenceFact, MatchFact, ScanMatched, ScanProvenance
+from amparo.scan._model import ScanRecord, new_scan_id
+from amparo.scan._repo import insert_scans
 
 __all__ = [
-    "IndexFollower",
-    "IndexStatus",
-    "Match",
-    "Matcher",
-    "Query",
-    "ScanResult",
-    "match_hashes",
-    "merge_matches",
-    "queries_for",
-    "scan_media",
+    "EvidenceFact",
+    "MatchFact",
+    "ScanMatched",
+    "ScanProvenance",
+    "ScanRecord",
+    "insert_scans",
+    "new_scan_id",
 ]

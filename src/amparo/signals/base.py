@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from amparo.errors import InvalidSignalError, MediaError
-from amparo.signals._names import normalize_signal, pdq_distance
+from amparo.signals._names import DEFAULT_QUALITY_THRESHOLD, SIGNAL_TYPES, pdq_distance
 
 __all__ = ["DEFAULT_QUALITY_THRESHOLD", "DecodeError", "PdqHash", "Signals"]
 
-DEFAULT_QUALITY_THRESHOLD = 50
-"""PDQ hashes of quality under 50 are too unreliable to match on (ThreatExchange, HMA)."""
+_PDQ = SIGNAL_TYPES["pdq"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class PdqHash:
     quality_threshold: int = field(default=DEFAULT_QUALITY_THRESHOLD, compare=False)
 
     def __post_init__(self) -> None:
-        if self.hex != normalize_signal("pdq", self.hex):
+        if self.hex != _PDQ.normalize(self.hex):
             raise InvalidSignalError(
                 f"invalid pdq hash: {self.hex!r} is not in canonical form",
                 hint="pass normalize_signal('pdq', value)",
@@ -44,7 +43,7 @@ class PdqHash:
     @property
     def low_quality(self) -> bool:
         """True when ``quality`` is under ``quality_threshold``: don't match on this hash."""
-        return self.quality < self.quality_threshold
+        return _PDQ.low_quality(self.quality, self.quality_threshold)
 
     def distance(self, other: PdqHash | str) -> int:
         """Hamming distance to another PDQ hash (a :class:`PdqHash` or hex)."""

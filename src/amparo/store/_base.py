@@ -15,6 +15,7 @@ BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
+    """Now, as an aware UTC datetime (what every timestamp column holds)."""
     return datetime.now(UTC)
 
 

@@ -8,8 +8,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session
 
-__all__ = ["create_engine_for", "migrate"]
+from amparo.store._models import InstanceRow
+
+__all__ = ["create_engine_for", "database_instance", "migrate", "ping"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -42,3 +45,15 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def ping(engine: Engine) -> None:
+    """One round trip to the database; raises what the driver raises when it is down."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+
+
+def database_instance(session: Session) -> str:
+    """This database's identity (a UUID made by the migration that added it)."""
+    row = session.get(InstanceRow, 1)
+    return row.uuid if row is not None else ""

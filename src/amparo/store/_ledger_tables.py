@@ -7,7 +7,8 @@
 - ``ledger_checkpoints``: every checkpoint the log signed, newest last.
 - ``ledger_state``: a single row (id 1): integrated tree size and root, the row every
   integrator locks first, and when the last scan tally was written.
-- ``ledger_scan_ticks``: one row per scan until the next tally counts and removes it.
+- ``ledger_scan_ticks``: scans counted (``scans`` per row) until the next tally sums and
+  removes them.
 """
 
 from __future__ import annotations
@@ -82,3 +83,4 @@ class LedgerScanTickRow(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    scans: Mapped[int] = mapped_column(BigInteger, default=1)

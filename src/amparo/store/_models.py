@@ -1,4 +1,4 @@
-"""Core tables: banks, their entries and signals, the signal change log, keys, exchanges, scans.
+"""Core tables: banks, their entries and signals, the change feed, keys, exchanges, scans.
 
 Rows never leave the ``store`` package: repositories turn them into domain values.
 """
@@ -28,10 +28,11 @@ from amparo.store._base import Base, BigIntPK, UTCDateTime, utcnow
 __all__ = [
     "ApiKeyRow",
     "BankRow",
+    "ChangeRow",
     "EntryRow",
     "ExchangeRow",
+    "InstanceRow",
     "ScanRow",
-    "SignalChangeRow",
     "SignalRow",
 ]
 
@@ -90,16 +91,31 @@ class SignalRow(Base):
     entry: Mapped[EntryRow] = relationship(back_populates="signals")
 
 
-class SignalChangeRow(Base):
-    """Append-only log of signal additions and removals; in-memory indexes follow it."""
+class ChangeRow(Base):
+    """The change feed: one row per change that lookups must see, in commit order.
 
-    __tablename__ = "signal_changes"
+    ``kind`` is ``signal+`` / ``signal-`` (a signal added or removed; ``object_id`` is the
+    signal's id), ``entry`` / ``entry-`` (an entry's state or description changed, or it was
+    deleted), ``bank`` (a bank was made, changed or deleted) or ``key`` (an API key was
+    created or revoked). In-memory
+    catalogs follow it by ``seq`` and re-read what changed.
+    """
+
+    __tablename__ = "changes"
 
     seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    op: Mapped[str] = mapped_column(String(8))  # "add" | "remove"
-    signal_id: Mapped[int] = mapped_column(BigInteger)
-    signal_type: Mapped[str] = mapped_column(String(32))
-    value: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InstanceRow(Base):
+    """One row: this database's identity, so a cached index is never used with another."""
+
+    __tablename__ = "instance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    uuid: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -1,0 +1,13 @@
+"""The HMA routes gathered in one router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from amparo.api.hma import _banks, _content, _hashing, _matching
+
+__all__ = ["router"]
+
+router = APIRouter()
+for _module in (_hashing, _matching, _banks, _content):
+    router.include_router(_module.router)

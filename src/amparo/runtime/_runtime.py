@@ -1,0 +1,231 @@
+"""The running system, opened once per process: the application layer's state and workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from amparo import auth, ledger
+from amparo.config import Settings
+from amparo.errors import UnavailableError
+from amparo.events import Event
+from amparo.exchanges import CredentialBox
+from amparo.ledger import Ledger
+from amparo.matching import Matcher
+from amparo.provenance import Classifier
+from amparo.runtime import _build
+from amparo.runtime._follower import CatalogFollower, IndexStatus
+from amparo.runtime._scan_writer import ScanWriter
+from amparo.runtime._workers import PeriodicWorker
+from amparo.store import UnitOfWork, create_engine_for, migrate
+
+__all__ = ["Runtime"]
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Sequence[Event]], None]
+
+
+class Runtime:
+    """Settings, database, unit of work, the in-memory catalog, the ledger, and every
+    background worker, with one :meth:`start` and one :meth:`close`.
+
+    The command line opens one and uses it without starting it: then the catalog loads on
+    first use and scans commit at once. A server calls :meth:`start`: the catalog follows
+    the change feed, scans are group-committed, the ledger integrates and signs checkpoints.
+    Use cases (:mod:`amparo.usecases`) take the runtime through narrow interfaces; adapters
+    (CLI, HTTP) parse, call one use case and render.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        classifiers: tuple[Classifier, ...] = (),
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.hasher = _build.hasher(settings)
+        self.fetcher = _build.url_fetcher(settings)
+        # Trust anchors are read once here; external classifiers plug in through this call.
+        self.provenance_options = _build.provenance_options(settings, classifiers)
+        self.sessions = sessionmaker(engine, class_=UnitOfWork, expire_on_commit=False)
+        snapshots = settings.data_dir / "index" if settings.index_snapshot_seconds > 0 else None
+        self.follower = CatalogFollower(self.sessions, snapshot_dir=snapshots)
+        self.scans = ScanWriter(self.session)
+        self._listeners: list[Listener] = []
+        self._workers: list[PeriodicWorker] = []
+        self._started = False
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        run_migrations: bool = True,
+        classifiers: tuple[Classifier, ...] = (),
+    ) -> Runtime:
+        """Check settings, connect, and bring the schema up to date.
+
+        ``classifiers`` are external, vetted services (see :class:`amparo.provenance.Classifier`)
+        whose scores every scan adds to its provenance evidence.
+        """
+        settings.check()
+        if settings.database_url is None:
+            settings.data_path()
+        engine = create_engine_for(settings.resolved_database_url)
+        if run_migrations:
+            migrate(engine)
+        return cls(settings, engine, classifiers=classifiers)
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def matcher(self) -> Matcher:
+        """The in-memory lookups. Unstarted (the command line): loaded on first use. Started
+        (a server): loaded by the catalog worker; until then :class:`UnavailableError`."""
+        if self._started:
+            if not self.follower.loaded:
+                raise UnavailableError(
+                    f"the index is loading ({self.follower.loading:,} signals so far)",
+                    hint="retry in a few seconds; GET /readyz says when it is ready",
+                )
+        else:
+            self.follower.ensure_loaded()
+            self.follower.sync_if_older(self.settings.index_refresh_seconds)
+        return self.follower.matcher
+
+    @property
+    def keyring(self) -> auth.Keyring:
+        """Every API key, in memory (a server loads them at start, before the indexes)."""
+        if not self._started:
+            self.follower.ensure_loaded()
+            self.follower.sync_if_older(self.settings.index_refresh_seconds)
+        return self.follower.keyring
+
+    def index_status(self) -> list[IndexStatus]:
+        return self.follower.status()
+
+    @property
+    def ready(self) -> bool:
+        """True once the catalog is loaded: lookups answer from the whole database."""
+        return self.follower.loaded
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        """The ledger configured by the settings (a dev key is generated when missing)."""
+        return _build.ledger_from_settings(self.settings, self.engine)
+
+    def credential_box(self) -> CredentialBox:
+        """The box that encrypts stored exchange credentials (``AMPARO_SECRET_KEY``)."""
+        return _build.credential_box(self.settings)
+
+    def signing_credentials(self) -> tuple[bytes, bytes]:
+        """The configured C2PA signing certificate chain and key (PEM), for stamping."""
+        return _build.signing_credentials(self.settings)
+
+    # -- units of work ----------------------------------------------------------------------
+
+    @contextmanager
+    def session(self) -> Iterator[UnitOfWork]:
+        """One unit of work: commits with its events written to the ledger when the block
+        succeeds, rolls back when it raises; then announces the events."""
+        uow = self.sessions()
+        try:
+            yield uow
+            events = uow.take_events()
+            ledger.append(uow, events)
+            uow.commit()
+        except BaseException:
+            uow.rollback()
+            raise
+        finally:
+            uow.close()
+        self._announce(events)
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener`` with the events of every unit of work, after its commit."""
+        self._listeners.append(listener)
+
+    def _announce(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        if any(e.changes_catalog for e in events):
+            # This process reads its own writes at once (keys and banks even while the
+            # indexes are still loading).
+            if self.follower.loaded:
+                self.follower.sync()
+            elif self._started:
+                self.follower.load_keys()
+        for listener in self._listeners:
+            try:
+                listener(events)
+            except Exception:  # a listener never undoes a commit
+                log.exception("event listener %r failed", listener)
+
+    # -- workers ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the background workers: change feed (its first round loads the indexes),
+        scan writer, ledger, key use. Keys and banks are loaded before this returns."""
+        if self._started:
+            return
+        self.follower.load_keys()
+        self._started = True
+        settings = self.settings
+        self.scans.start()
+        self._workers = [
+            PeriodicWorker("catalog", settings.index_refresh_seconds, self.follower.sync),
+            PeriodicWorker(
+                "ledger",
+                settings.ledger_checkpoint_seconds,
+                self.ledger.round,
+                first_delay=settings.ledger_checkpoint_seconds,
+            ),
+            PeriodicWorker("key-use", 60.0, self._record_key_use, final_round=True),
+        ]
+        if settings.index_snapshot_seconds > 0:
+            every = settings.index_snapshot_seconds
+            self._workers.append(
+                PeriodicWorker(
+                    "snapshot",
+                    every,
+                    self.follower.save_snapshot,
+                    first_delay=min(every, 60.0),
+                    final_round=True,
+                )
+            )
+        for worker in self._workers:
+            worker.start()
+
+    def worker(self, name: str) -> PeriodicWorker:
+        """The started worker called ``name`` (catalog, ledger, key-use)."""
+        for worker in self._workers:
+            if worker.name == name:
+                return worker
+        raise LookupError(f"no running worker {name!r}")
+
+    def _record_key_use(self) -> None:
+        used = self.follower.keyring.take_used()
+        if used:
+            with self.sessions() as uow, uow.begin():
+                auth.record_use(uow, used)
+
+    def stop(self) -> None:
+        """Stop the workers, committing what is queued; the runtime goes on unstarted."""
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
+        self.scans.stop()
+        self._started = False
+
+    def close(self) -> None:
+        """:meth:`stop`, then release the database."""
+        self.stop()
+        self.engine.dispose()

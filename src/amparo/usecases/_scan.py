@@ -1,0 +1,171 @@
+"""Scanning: media in; signals, matches, provenance and a committed scan record out."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from amparo.auth import Principal
+from amparo.matching import Match, Query, merge_matches
+from amparo.provenance import ProvenanceReport, analyze
+from amparo.scan import ScanRecord, new_scan_id
+from amparo.signals import SIGNAL_TYPES, Signals
+from amparo.usecases.base import ScanContext
+
+__all__ = ["HashMatches", "ScanResult", "match_hashes", "queries_for", "scan_media"]
+
+_PDQ = SIGNAL_TYPES["pdq"].name
+_VIDEO_MD5 = SIGNAL_TYPES["video_md5"].name
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    scan_id: str
+    signals: Signals
+    matches: tuple[Match, ...]
+    low_quality: bool
+    provenance: ProvenanceReport | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API/CLI form. Prompts found in the file are left out (the scan record has them)."""
+        return {
+            "scan_id": self.scan_id,
+            "signals": self.signals.to_dict(),
+            "pdq_low_quality": self.low_quality,
+            "matched": bool(self.matches),
+            "matches": [m.to_dict() for m in self.matches],
+            "provenance": self.provenance.to_dict() if self.provenance else None,
+        }
+
+
+def queries_for(signals: Signals, *, dihedral: bool, include_low_quality: bool) -> list[Query]:
+    """The lookups a scan makes: the byte digests (also as HMA's ``video_md5``, so a video
+    is found in video lists) and, unless low quality, the PDQ and its variants."""
+    queries = [
+        Query("md5", signals.md5),
+        Query("sha256", signals.sha256),
+        Query(_VIDEO_MD5, signals.md5),
+    ]
+    pdq = signals.pdq
+    if pdq is not None and (include_low_quality or not pdq.low_quality):
+        queries.append(Query(_PDQ, pdq.hex))
+        if dihedral and signals.pdq_dihedral:
+            queries.extend(
+                Query(_PDQ, value, variant=name)
+                for name, value in signals.pdq_dihedral.items()
+                if value != pdq.hex
+            )
+    return queries
+
+
+def scan_media(
+    ctx: ScanContext,
+    data: bytes,
+    *,
+    filename: str | None = None,
+    source: str = "upload",
+    dihedral: bool = False,
+    include_low_quality: bool = False,
+    with_provenance: bool = True,
+    principal: Principal | None = None,
+) -> ScanResult:
+    """Hash ``data``, match it against every bank, read its AI provenance, record the scan.
+
+    Returns once the record (and, for a match or an AI signal, its ledger events) is
+    committed by the runtime's scan writer, in a group with other scans: CPU-bound, so
+    servers call it on a worker thread.
+    """
+    signals = ctx.hasher.hash(data, dihedral=dihedral)
+    report = analyze(data, options=ctx.provenance_options) if with_provenance else None
+    queries = queries_for(signals, dihedral=dihedral, include_low_quality=include_low_quality)
+    matches = tuple(merge_matches(ctx.matcher.lookup(queries)))
+    pdq = signals.pdq
+    record = ScanRecord(
+        scan_id=new_scan_id(),
+        source=source,
+        filename=filename,
+        hashes={"md5": signals.md5, "sha256": signals.sha256}
+        | ({_PDQ: pdq.hex} if pdq is not None else {}),
+        pdq_quality=pdq.quality if pdq is not None else None,
+        matches=matches,
+        provenance=report,
+        key_id=principal.key_id if principal else None,
+    )
+    ctx.scans.submit(record).result()
+    low = pdq is not None and pdq.low_quality
+    return ScanResult(record.scan_id, signals, matches, low, report)
+
+
+@dataclass(frozen=True)
+class HashMatches:
+    """Matches per query, and the future of the commit of the matched ones' records (None
+    when nothing matched: unmatched lookups are only counted)."""
+
+    results: list[list[Match]]
+    committed: Future[None] | None
+
+
+def match_hashes(
+    ctx: ScanContext,
+    queries: Sequence[Query],
+    *,
+    principal: Principal | None = None,
+    only_enabled: bool = True,
+    banks: Collection[str] | None = None,
+    rng: random.Random | None = None,
+) -> HashMatches:
+    """Look up hashes (no media). Each matched lookup is recorded as a scan (source
+    ``hash``) with its ledger event; the others are counted.
+
+    ``rng`` draws the bank enabled-ratio coin flip (see :meth:`Matcher.lookup`).
+    """
+    results = ctx.matcher.lookup(queries, only_enabled=only_enabled, banks=banks, rng=rng)
+    futures: list[Future[None]] = []
+    unmatched = 0
+    for q, matches in zip(queries, results, strict=True):
+        if not matches:
+            unmatched += 1
+            continue
+        record = ScanRecord(
+            scan_id=new_scan_id(),
+            source="hash",
+            filename=None,
+            hashes={q.signal_type: q.value},
+            pdq_quality=None,
+            matches=tuple(matches),
+            provenance=None,
+            key_id=principal.key_id if principal else None,
+        )
+        futures.append(ctx.scans.submit(record))
+    if unmatched:
+        ctx.scans.count(unmatched)
+    return HashMatches(results, _all(futures))
+
+
+def _all(futures: list[Future[None]]) -> Future[None] | None:
+    """One future for many (they commit in order, so the last done means all are, unless
+    one failed: then its error)."""
+    if not futures:
+        return None
+    if len(futures) == 1:
+        return futures[0]
+    combined: Future[None] = Future()
+    remaining = [len(futures)]
+
+    def done(f: Future[None]) -> None:
+        if combined.done():
+            return
+        exc = f.exception()
+        if exc is not None:
+            combined.set_exception(exc)
+            return
+        remaining[0] -= 1
+        if remaining[0] == 0:
+            combined.set_result(None)
+
+    for f in futures:
+        f.add_done_callback(done)
+    return combined
