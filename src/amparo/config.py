@@ -42,17 +42,44 @@ class MediaLimits:
 
     A plain value: :class:`Settings` builds it from ``AMPARO_MEDIA_*``; the media package
     takes it as it is and never reads the environment.
+
+    Why these defaults (what real uploads need, and what one decode may cost):
+
+    * ``max_bytes`` 100 MiB: the largest phone photos (200 MP sensors' 16,320 x 12,240 JPEGs)
+      are tens of MB, screenshots and scans as PNG rarely pass 50 MB; the upload is held in
+      memory while it is hashed, so this is also part of a scan's memory.
+    * ``max_pixels`` 200,000,000 and ``max_side`` 30,000: a 200 MP phone photo is 199.75 MP;
+      medium-format cameras make 100-150 MP (11,648 x 8,736; 14,204 x 10,652); phone
+      panoramas stay well under 30,000 pixels long. Above that, uploads are bombs or
+      exports nobody needs hashed at that size. The side limit also bounds a decoder's row
+      buffers.
+    * ``max_decode_memory`` 512 MiB: what one decode may allocate for pixels, estimated from
+      the header before anything is decoded. Reduced decodes (JPEG DCT scaling, PNG decoded
+      in bands) stay far below it at any size; formats that can only be decoded whole (GIF,
+      WebP, TIFF, interlaced PNG) are refused beyond it, as is hashing every pixel
+      (``fast=False``) of an image over ~30 MP. With the interpreter, the libraries and a
+      100 MiB upload, one scan stays under 1 GB (``bench/bench_hostile_media.py``).
+    * ``decode_timeout`` 30 s: how long a decode may wait for one of the process's decode
+      slots (as many as CPUs) and then run, in total. Decoding work within the limits above
+      takes under 5 s of CPU, so waiting beyond this means the server is overloaded.
     """
 
     max_bytes: int = 100 * MIB
     max_pixels: int = 200_000_000
     max_side: int = 30_000
+    max_decode_memory: int = 512 * MIB
+    decode_timeout: float = 30.0
 
     def __post_init__(self) -> None:
-        for name in ("max_bytes", "max_pixels", "max_side"):
+        for name in ("max_bytes", "max_pixels", "max_side", "max_decode_memory"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"MediaLimits.{name} must be a positive integer, not {value!r}")
+        timeout = self.decode_timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+            raise ValueError(
+                f"MediaLimits.decode_timeout must be a positive number, not {timeout!r}"
+            )
 
 
 class Settings(BaseSettings):
@@ -83,6 +110,17 @@ class Settings(BaseSettings):
     )
     media_max_side: int = Field(
         MediaLimits.max_side, gt=0, description="Largest accepted width or height, in pixels."
+    )
+    media_max_decode_memory: int = Field(
+        MediaLimits.max_decode_memory,
+        gt=0,
+        description="Most memory one decode may use for pixels, in bytes (estimated from the "
+        "header before decoding).",
+    )
+    media_decode_timeout: float = Field(
+        MediaLimits.decode_timeout,
+        gt=0,
+        description="Seconds a decode may take, waiting for a decode slot included.",
     )
     pdq_quality_threshold: int = Field(
         50, ge=0, le=100, description="PDQ hashes below this quality are not matched by default."
@@ -158,7 +196,13 @@ class Settings(BaseSettings):
     @property
     def media(self) -> MediaLimits:
         """The media limits as the plain value the media package takes."""
-        return MediaLimits(self.media_max_bytes, self.media_max_pixels, self.media_max_side)
+        return MediaLimits(
+            self.media_max_bytes,
+            self.media_max_pixels,
+            self.media_max_side,
+            self.media_max_decode_memory,
+            self.media_decode_timeout,
+        )
 
     @property
     def resolved_database_url(self) -> str:

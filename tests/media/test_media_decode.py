@@ -88,9 +88,38 @@ def test_jpeg_decodes_at_one_eighth_when_min_side_allows() -> None:
     assert decoded.image.mode == "L"
 
 
-def test_other_formats_ignore_min_side() -> None:
-    decoded = decode(image_bytes("shapes", 1200, 1100, fmt="PNG"), LIMITS, min_side=512)
-    assert decoded.scale == 1 and decoded.image.size == (1200, 1100)
+@pytest.mark.parametrize("fmt", ["PNG", "GIF", "WEBP", "BMP", "TIFF"])
+def test_other_formats_reduce_by_block_means(fmt: str) -> None:
+    data = image_bytes("shapes", 1200, 1100, fmt=fmt)
+    full = decode(data, LIMITS)
+    reduced = decode(data, LIMITS, min_side=512, grayscale=True)
+    assert (reduced.scale, reduced.block, reduced.factors) == (1, (2, 2), (2, 2))
+    assert reduced.image.size == (600, 550) and reduced.image.mode == "L"
+    assert full.full_resolution and not reduced.full_resolution
+    expected = amparo.media.luma(full.image).reduce((2, 2))
+    assert reduced.image.tobytes() == expected.tobytes()  # exact block means of the luma
+    assert amparo.media.reduce(full, 512).image.tobytes() == expected.tobytes()
+
+
+def test_jpeg_block_means_follow_dct_scaling() -> None:
+    data = image_bytes("shapes", 1500, 750, fmt="JPEG")
+    decoded = decode(data, LIMITS, min_side=128, jpeg_min_side=90, grayscale=True)
+    assert (decoded.scale, decoded.block) == (8, (1, 1))  # 188 x 94: nothing left to reduce
+    wide = decode(data, LIMITS, min_side=75, jpeg_min_side=90, grayscale=True)
+    assert (wide.scale, wide.block, wide.image.size) == (8, (2, 1), (94, 94))
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "GIF", "WEBP", "BMP", "TIFF"])
+def test_prefer_full_keeps_every_pixel_where_it_costs_no_more(fmt: str) -> None:
+    data = image_bytes("shapes", 1200, 1100, fmt=fmt)
+    kept = decode(data, LIMITS, min_side=512, grayscale=True, prefer_full=True)
+    assert kept.full_resolution and kept.image.size == (1200, 1100)
+
+
+def test_prefer_full_does_not_undo_jpeg_dct_scaling() -> None:
+    data = image_bytes("photo_like", 2000, 1500, fmt="JPEG")
+    kept = decode(data, LIMITS, min_side=512, grayscale=True, prefer_full=True)
+    assert kept.scale == 2 and not kept.full_resolution
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -148,12 +177,20 @@ def test_our_limits_apply_not_pillows_global_one() -> None:
     assert before == Image.MAX_IMAGE_PIXELS  # global state untouched
 
 
-@pytest.mark.parametrize("fmt", SUPPORTED_FORMATS)
+@pytest.mark.parametrize("fmt", [f for f in SUPPORTED_FORMATS if f != "PNG"])
 def test_truncated_images_are_corrupt(fmt: str) -> None:
     data = image_bytes("noise", 160, 120, fmt=fmt)
     with pytest.raises(CorruptMediaError) as err:
         decode(truncated(data, 0.6), LIMITS)
     assert fmt in err.value.message and err.value.hint
+
+
+def test_a_png_cut_before_half_its_rows_is_corrupt() -> None:
+    """A PNG cut later is decoded as far as it goes (see test_media_png.py)."""
+    data = image_bytes("noise", 160, 120, fmt="PNG")
+    with pytest.raises(CorruptMediaError) as err:
+        decode(truncated(data, 0.4), LIMITS)
+    assert "PNG" in err.value.message and "too few to hash" in err.value.message
 
 
 @pytest.mark.parametrize("fmt", sorted(SIGNATURES))

@@ -41,10 +41,20 @@ def test_digests_are_of_the_exact_bytes(size: tuple[int, int]) -> None:
 def test_to_dict_is_json_ready() -> None:
     signals = hash_media(image_bytes("shapes", fmt="JPEG"), LIMITS, dihedral=True)
     body = json.loads(json.dumps(signals.to_dict()))
-    assert set(body) == {"md5", "sha256", "pdq", "pdq_dihedral", "width", "height", "format"}
+    assert set(body) == {
+        "md5", "sha256", "pdq", "pdq_dihedral", "width", "height", "format", "decode_error"
+    }  # fmt: skip
     assert set(body["pdq"]) == {"hash", "quality", "low_quality"}
     assert list(body["pdq_dihedral"]) == list(DIHEDRAL_NAMES)
-    assert body["format"] == "JPEG"
+    assert body["format"] == "JPEG" and body["decode_error"] is None
+
+
+def test_to_dict_of_undecodable_bytes_keeps_every_key_and_shape() -> None:
+    body = json.loads(json.dumps(hash_media(b"%PDF-1.7\n", LIMITS, dihedral=True).to_dict()))
+    assert body["pdq"] is None and body["pdq_dihedral"] is None
+    assert (body["width"], body["height"], body["format"]) == (0, 0, "unknown")
+    assert body["decode_error"]["code"] == "unsupported_format"
+    assert "PDF" in body["decode_error"]["message"] and body["decode_error"]["hint"]
 
 
 def test_no_dihedral_unless_asked() -> None:
@@ -113,5 +123,17 @@ def test_hash_file_errors(tmp_path: Path) -> None:
         hash_file(empty, LIMITS)
     text = tmp_path / "notes.txt"
     text.write_text("not an image")
+    signals = hash_file(text, LIMITS)  # not an image: still its digests
+    assert signals.sha256 == hashlib.sha256(b"not an image").hexdigest()
+    assert signals.pdq is None and signals.decode_error is not None
     with pytest.raises(UnsupportedFormatError):
-        hash_file(text, LIMITS)
+        signals.decode_error.raise_error()
+
+
+def test_hash_file_keeps_the_decode_when_asked(tmp_path: Path) -> None:
+    data = image_bytes("shapes", 300, 200, fmt="PNG")
+    path = tmp_path / "shapes.png"
+    path.write_bytes(data)
+    signals, decoded = hash_file(path, LIMITS, keep_pixels=True)
+    assert signals == hash_media(data, LIMITS)
+    assert decoded is not None and decoded.full_resolution and decoded.image.size == (300, 200)

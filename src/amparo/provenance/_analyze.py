@@ -1,9 +1,10 @@
 """``analyze``: every provenance reader over one file, then the verdict rule.
 
 Order: container walk (no pixels) -> C2PA -> XMP/IPTC -> generator metadata -> pixel checks
-(NovelAI alpha stealth, SD watermark; one decode, only when a check applies) -> external
-classifiers. Each stage runs under its own guard, so a failure in one becomes an evidence
-item of that stage's type and the others still run: ``analyze`` never raises for bad media.
+(NovelAI alpha stealth, SD watermark; one decode through :mod:`amparo.media`, only when a
+check applies, none when the caller passes the scan's own decode) -> external classifiers.
+Each stage runs under its own guard, so a failure in one becomes an evidence item of that
+stage's type and the others still run: ``analyze`` never raises for bad media.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
+from amparo.config import MediaLimits
+from amparo.media import DecodedImage
 from amparo.provenance._base import (
     Evidence,
     EvidenceType,
@@ -39,11 +42,27 @@ _GENERATOR_KEYS = frozenset(
 )
 
 
-def analyze(data: bytes, *, options: ProvenanceOptions | None = None) -> ProvenanceReport:
+def analyze(
+    data: bytes,
+    *,
+    options: ProvenanceOptions | None = None,
+    pixels: DecodedImage | None = None,
+    limits: MediaLimits | None = None,
+) -> ProvenanceReport:
     """The provenance verdict of ``data`` with all its evidence.
 
     Never raises for bad media or metadata: every problem becomes a typed evidence item.
     Never logs prompts (nor any metadata text); the report carries them for the caller.
+
+    Pixels (for the alpha-stealth and watermark checks) are only ever read through
+    :mod:`amparo.media`. ``pixels`` is a decode of these same ``data`` the caller already
+    has, e.g. from ``hash_media(data, limits, keep_pixels=True)``: when it holds every
+    stored pixel (:attr:`DecodedImage.full_resolution`, as for a PNG or WebP the hash decoded
+    whole), it is used and nothing is decoded again; otherwise (a JPEG's reduced decode, an
+    image too large to decode whole, ``None``) ``data`` is decoded here if a check needs it,
+    with ``limits`` (default :class:`MediaLimits`; pass the server's). Don't pass a decode
+    of other bytes: its pixels would be reported as these. Problems the decoder worked
+    around (an ancillary chunk with a bad CRC, a truncated image) become ``media`` evidence.
     """
     opts = options or ProvenanceOptions()
     evidence: list[Evidence] = []
@@ -57,7 +76,17 @@ def analyze(data: bytes, *, options: ProvenanceOptions | None = None) -> Provena
     _guarded(evidence, "c2pa", evidence.extend, _c2pa, data, container, opts)
     _guarded(evidence, "iptc", evidence.extend, _iptc, container, _manifest_read(evidence))
     _guarded(evidence, "generator_metadata", evidence.extend, read_generators, container)
-    _guarded(evidence, "watermark", evidence.extend, _pixel_checks, data, container, opts)
+    _guarded(
+        evidence,
+        "watermark",
+        evidence.extend,
+        _pixel_checks,
+        data,
+        container,
+        opts,
+        pixels,
+        limits or MediaLimits(),
+    )
     _guarded(evidence, "classifier", evidence.extend, _classifiers, data, opts)
     return ProvenanceReport(verdict_of(evidence), tuple(evidence))
 
@@ -155,17 +184,34 @@ def _iptc(container: Container, manifest_read: bool) -> list[Evidence]:
     return evidence
 
 
-def _pixel_checks(data: bytes, container: Container, opts: ProvenanceOptions) -> list[Evidence]:
+def _decode_problems(problems: Iterable[str]) -> list[Evidence]:
+    return [Evidence("media", "pixels", problem, problem="damaged") for problem in problems]
+
+
+def _pixel_checks(
+    data: bytes,
+    container: Container,
+    opts: ProvenanceOptions,
+    shared: DecodedImage | None,
+    limits: MediaLimits,
+) -> list[Evidence]:
     want_stealth = container.has_alpha and container.format in ("png", "webp")
     want_watermark = opts.watermark_check and container.format in opts.watermark_formats
     if not (want_stealth or want_watermark):
+        reported = _decode_problems(shared.problems) if shared is not None else []
         if opts.watermark_check:
-            return [_watermark_skipped(container.format, opts.watermark_formats)]
-        return []
-    pixels = decode_pixels(data, max_pixels=opts.watermark_max_pixels, want_alpha=want_stealth)
+            reported.append(_watermark_skipped(container.format, opts.watermark_formats))
+        return reported
+    pixels = decode_pixels(
+        data,
+        max_pixels=opts.watermark_max_pixels,
+        want_alpha=want_stealth,
+        limits=limits,
+        shared=shared,
+    )
     if isinstance(pixels, str):
         return [Evidence("watermark", "pixels", pixels, problem="not_decoded")]
-    evidence: list[Evidence] = []
+    evidence = _decode_problems(pixels.problems)
     if want_stealth and pixels.alpha is not None:
         found = read_stealth(pixels.alpha, max_bytes=opts.max_stealth_bytes)
         if found is not None:

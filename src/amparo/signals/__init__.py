@@ -28,13 +28,14 @@ from amparo.signals._names import (
     signal_type,
 )
 from amparo.signals._pdq_kernel import DIHEDRAL_NAMES
-from amparo.signals.base import PdqHash, Signals
+from amparo.signals.base import DecodeError, PdqHash, Signals
 
 __all__ = [
     "DEFAULT_QUALITY_THRESHOLD",
     "DIHEDRAL_NAMES",
     "PDQ_MATCH_THRESHOLD",
     "SIGNAL_TYPES",
+    "DecodeError",
     "DigestType",
     "Hasher",
     "PdqHash",

@@ -1,4 +1,11 @@
-"""Hash an image's bytes or file: MD5, SHA-256 and PDQ (optionally its 8 dihedral variants)."""
+"""Hash an image's bytes or file: MD5, SHA-256 and PDQ (optionally its 8 dihedral variants).
+
+The byte digests never depend on decoding: once the length is accepted, MD5 and SHA-256 are
+always returned, even for bytes that are no image at all. Everything that can go wrong with
+the pixels (an unsupported format, corrupt data, an image over the limits, the decode
+deadline) is a :class:`DecodeError` on the result, never an exception: a file on an MD5 or
+SHA-256 list is found whatever an attacker did to its pixels.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +14,23 @@ import hashlib
 import os
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO
+from typing import IO, Literal, overload
 
 from amparo.config import MediaLimits
-from amparo.errors import InputError, MediaTooLargeError, NotFoundError
-from amparo.media import ImageInfo, check_byte_length, decode
-from amparo.signals._pdq import FAST_JPEG_MIN_SIDE, pdq_fast, pdq_full
-from amparo.signals._pdq_kernel import DIHEDRAL_NAMES
-from amparo.signals.base import DEFAULT_QUALITY_THRESHOLD, PdqHash, Signals
+from amparo.errors import InputError, MediaError, MediaTooLargeError, NotFoundError
+from amparo.media import DecodedImage, ImageInfo, check_byte_length, decode, decode_slot, probe
+from amparo.signals._pdq import (
+    FAST_JPEG_MIN_SIDE,
+    FAST_MIN_SIDE,
+    FULL_PATH_BYTES_PER_PIXEL,
+    pdq_fast,
+    pdq_full,
+)
+from amparo.signals._pdq_kernel import DIHEDRAL_NAMES, MIN_HASHABLE_SIDE
+from amparo.signals.base import DEFAULT_QUALITY_THRESHOLD, DecodeError, PdqHash, Signals
 
 __all__ = ["hash_file", "hash_media"]
 
@@ -25,6 +39,8 @@ _THREADED_DIGESTS = 1024 * 1024
 """From this many bytes on, MD5 and SHA-256 run on a second thread while the image decodes
 (hashlib and Pillow's decoder both release the GIL); below it a thread costs more than it
 saves."""
+
+_UNKNOWN = ImageInfo("unknown", 0, 0, "")
 
 
 class _Digests(threading.Thread):
@@ -40,37 +56,134 @@ class _Digests(threading.Thread):
         self.sha256 = hashlib.sha256(self._data).hexdigest()
 
 
-_Pdq = tuple[PdqHash | None, Mapping[str, str] | None, ImageInfo]
+@dataclass(frozen=True)
+class _Pixels:
+    """What the pixel stage found: the PDQ (if any), the header facts, the decode kept."""
+
+    pdq: PdqHash | None = None
+    variants: Mapping[str, str] | None = None
+    info: ImageInfo = _UNKNOWN
+    error: DecodeError | None = None
+    decoded: DecodedImage | None = None
 
 
-def _pdq(
+def _too_large_for_every_pixel(info: ImageInfo, limits: MediaLimits) -> MediaTooLargeError:
+    need = info.width * info.height * FULL_PATH_BYTES_PER_PIXEL
+    return MediaTooLargeError(
+        f"hashing every pixel of this {info.width:,} x {info.height:,} image needs about "
+        f"{need / 2**20:,.0f} MiB, over the limit of {limits.max_decode_memory / 2**20:,.0f} "
+        "MiB for one decode",
+        hint="use the fast path (the default), or raise AMPARO_MEDIA_MAX_DECODE_MEMORY",
+    )
+
+
+def _fits_every_pixel(info: ImageInfo, limits: MediaLimits) -> bool:
+    return info.width * info.height * FULL_PATH_BYTES_PER_PIXEL <= limits.max_decode_memory
+
+
+def _hash_pixels(
+    source: bytes | IO[bytes],
+    limits: MediaLimits,
+    *,
+    dihedral: bool,
+    fast: bool,
+    keep_pixels: bool,
+) -> tuple[tuple[list[str], int] | None, DecodedImage]:
+    """PDQ of the image in ``source`` and the decode it came from; raises media errors."""
+    if fast:
+        decoded = decode(
+            source,
+            limits,
+            min_side=FAST_MIN_SIDE,
+            jpeg_min_side=FAST_JPEG_MIN_SIDE,
+            grayscale=True,
+            prefer_full=keep_pixels,
+        )
+        result = pdq_fast(decoded, dihedral=dihedral)
+        if result is not None or min(decoded.info.width, decoded.info.height) < MIN_HASHABLE_SIDE:
+            return result, decoded
+        # Fragile: the fast hash could be several bits off; hash every pixel when that fits.
+        if not _fits_every_pixel(decoded.info, limits):
+            return pdq_fast(decoded, dihedral=dihedral, accept_fragile=True), decoded
+        try:
+            full = decoded if decoded.full_resolution else decode(source, limits)
+        except MediaTooLargeError:  # the format's own decode does not fit: keep the fast hash
+            return pdq_fast(decoded, dihedral=dihedral, accept_fragile=True), decoded
+        return pdq_full(full.image, dihedral=dihedral), (full if keep_pixels else decoded)
+    info = probe(source, limits)
+    if not _fits_every_pixel(info, limits):
+        raise _too_large_for_every_pixel(info, limits)
+    full = decode(source, limits)
+    return pdq_full(full.image, dihedral=dihedral), full
+
+
+def _pixels(
     source: bytes | IO[bytes],
     limits: MediaLimits,
     *,
     dihedral: bool,
     fast: bool,
     quality_threshold: int,
-) -> _Pdq:
-    decoded = decode(source, limits, min_side=FAST_JPEG_MIN_SIDE if fast else None, grayscale=fast)
-    result = pdq_fast(decoded, dihedral=dihedral) if fast else None
-    if result is None:  # asked for, or the fast path has no trustworthy answer: every pixel
-        if decoded.scale != 1 or decoded.image.mode != decoded.info.mode:
-            decoded = decode(source, limits)
-        result = pdq_full(decoded.image, dihedral=dihedral)
+    keep_pixels: bool,
+) -> _Pixels:
+    """The pixel stage: never raises a media error, returns it as a :class:`DecodeError`."""
+    try:
+        # One decode slot for the whole stage: a fallback decode never waits for a second.
+        with decode_slot(limits):
+            result, decoded = _hash_pixels(
+                source, limits, dihedral=dihedral, fast=fast, keep_pixels=keep_pixels
+            )
+    except MediaError as exc:
+        try:
+            info = probe(source, limits)
+        except MediaError:
+            info = _UNKNOWN
+        return _Pixels(info=info, error=DecodeError.of(exc))
+    kept = decoded if keep_pixels else None
     if result is None:
-        return None, None, decoded.info
+        return _Pixels(info=decoded.info, decoded=kept)
     hashes, quality = result
     variants = None
     if dihedral:
         variants = MappingProxyType(dict(zip(DIHEDRAL_NAMES, hashes, strict=True)))
-    return PdqHash(hashes[0], quality, quality_threshold), variants, decoded.info
+    pdq = PdqHash(hashes[0], quality, quality_threshold)
+    return _Pixels(pdq, variants, decoded.info, None, kept)
 
 
-def _signals(md5: str, sha256: str, pdq: _Pdq) -> Signals:
-    hash_, variants, info = pdq
-    return Signals(md5, sha256, hash_, variants, info.width, info.height, info.format)
+def _signals(md5: str, sha256: str, pixels: _Pixels) -> Signals:
+    info = pixels.info
+    return Signals(
+        md5,
+        sha256,
+        pixels.pdq,
+        pixels.variants,
+        info.width,
+        info.height,
+        info.format,
+        pixels.error,
+    )
 
 
+@overload
+def hash_media(
+    data: bytes,
+    limits: MediaLimits,
+    *,
+    dihedral: bool = ...,
+    fast: bool = ...,
+    quality_threshold: int = ...,
+    keep_pixels: Literal[False] = ...,
+) -> Signals: ...
+@overload
+def hash_media(
+    data: bytes,
+    limits: MediaLimits,
+    *,
+    dihedral: bool = ...,
+    fast: bool = ...,
+    quality_threshold: int = ...,
+    keep_pixels: Literal[True],
+) -> tuple[Signals, DecodedImage | None]: ...
 def hash_media(
     data: bytes,
     limits: MediaLimits,
@@ -78,35 +191,58 @@ def hash_media(
     dihedral: bool = False,
     fast: bool = True,
     quality_threshold: int = DEFAULT_QUALITY_THRESHOLD,
-) -> Signals:
-    """MD5, SHA-256 and PDQ of an image held in memory.
+    keep_pixels: bool = False,
+) -> Signals | tuple[Signals, DecodedImage | None]:
+    """MD5, SHA-256 and PDQ of a file held in memory.
+
+    Raises only for the length: :class:`EmptyMediaError` for no bytes and
+    :class:`MediaTooLargeError` over ``limits.max_bytes``. Any other bytes get their MD5 and
+    SHA-256; when their pixels cannot be decoded and hashed (not an image, corrupt, over the
+    pixel or memory limits, the decode deadline), ``pdq`` is ``None`` and
+    :attr:`Signals.decode_error` says why. Call ``signals.decode_error.raise_error()`` where
+    the pixels are required.
 
     ``fast`` (the default) computes PDQ from a reduced decode (JPEG DCT scaling, block
     means) that stays within a few bits of the full-resolution hash and is about ten times
     quicker on large photos; where that hash would be fragile (sharp periodic patterns), it
-    hashes every pixel instead. ``fast=False`` hashes every stored pixel and gives exactly what
-    ThreatExchange's ``pdq_from_bytes`` gives (for RGB, RGBA and grey images; see
-    :mod:`amparo.signals._pdq` for the colour modes where we differ on purpose). Use it for
-    evidence that must reproduce a third party's hash bit for bit. ``dihedral`` adds the
-    hashes of the 8 rotations and flips. ``quality_threshold`` sets
-    :attr:`PdqHash.low_quality`.
+    hashes every pixel instead, when that fits ``limits.max_decode_memory``. ``fast=False``
+    hashes every stored pixel and gives exactly what ThreatExchange's ``pdq_from_bytes``
+    gives (for RGB, RGBA and grey images; see :mod:`amparo.signals._pdq` for the colour modes
+    where we differ on purpose); an image too large for that within the decode memory
+    limit gets a ``media_too_large`` decode error. Use it for evidence that must reproduce a
+    third party's hash bit for bit. ``dihedral`` adds the hashes of the 8 rotations and
+    flips. ``quality_threshold`` sets :attr:`PdqHash.low_quality`.
 
-    Limits are checked before decoding; errors are :class:`amparo.errors.MediaError` s.
+    ``keep_pixels=True`` returns ``(signals, decoded)``: the :class:`amparo.media.DecodedImage`
+    the hash was computed from (``None`` when nothing was decoded), so that a caller can
+    read the same pixels again without a second decode, e.g.
+    ``amparo.provenance.analyze(data, pixels=decoded)``. Formats other than JPEG are then
+    decoded at full resolution when that fits the decode memory limit (it costs the same
+    CPU as their reduced decode, and the hash is the same); JPEGs keep their cheaper
+    DCT-scaled decode, so ``decoded.full_resolution`` is false for them. Don't mutate it.
     """
     check_byte_length(len(data), limits)
     compute = functools.partial(
-        _pdq, data, limits, dihedral=dihedral, fast=fast, quality_threshold=quality_threshold
+        _pixels,
+        data,
+        limits,
+        dihedral=dihedral,
+        fast=fast,
+        quality_threshold=quality_threshold,
+        keep_pixels=keep_pixels,
     )
     if len(data) < _THREADED_DIGESTS:
-        pdq = compute()
-        return _signals(hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest(), pdq)
-    digests = _Digests(data)
-    digests.start()
-    try:
-        pdq = compute()
-    finally:
-        digests.join()
-    return _signals(digests.md5, digests.sha256, pdq)
+        pixels = compute()
+        signals = _signals(hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest(), pixels)
+    else:
+        digests = _Digests(data)
+        digests.start()
+        try:
+            pixels = compute()
+        finally:
+            digests.join()
+        signals = _signals(digests.md5, digests.sha256, pixels)
+    return (signals, pixels.decoded) if keep_pixels else signals
 
 
 def _digest_stream(stream: IO[bytes], limit: int) -> tuple[str, str]:
@@ -124,6 +260,26 @@ def _digest_stream(stream: IO[bytes], limit: int) -> tuple[str, str]:
     return md5.hexdigest(), sha256.hexdigest()
 
 
+@overload
+def hash_file(
+    path: str | os.PathLike[str],
+    limits: MediaLimits,
+    *,
+    dihedral: bool = ...,
+    fast: bool = ...,
+    quality_threshold: int = ...,
+    keep_pixels: Literal[False] = ...,
+) -> Signals: ...
+@overload
+def hash_file(
+    path: str | os.PathLike[str],
+    limits: MediaLimits,
+    *,
+    dihedral: bool = ...,
+    fast: bool = ...,
+    quality_threshold: int = ...,
+    keep_pixels: Literal[True],
+) -> tuple[Signals, DecodedImage | None]: ...
 def hash_file(
     path: str | os.PathLike[str],
     limits: MediaLimits,
@@ -131,25 +287,28 @@ def hash_file(
     dihedral: bool = False,
     fast: bool = True,
     quality_threshold: int = DEFAULT_QUALITY_THRESHOLD,
-) -> Signals:
+    keep_pixels: bool = False,
+) -> Signals | tuple[Signals, DecodedImage | None]:
     """Like :func:`hash_media`, for a file, without holding the file in memory as bytes.
 
     The size is checked from ``fstat`` before anything is read; MD5 and SHA-256 are
-    computed in 1 MiB chunks; then the image is decoded from the open file. Raises
-    :class:`NotFoundError` if there is no such file and :class:`InputError` if it cannot be
-    read, besides the media errors of :func:`hash_media`.
+    computed in 1 MiB chunks; then the image is decoded from the open file (memory-mapped).
+    Raises :class:`NotFoundError` if there is no such file and :class:`InputError` if it
+    cannot be read, besides the length errors of :func:`hash_media`; every other problem
+    with the pixels is :attr:`Signals.decode_error`, as there.
     """
     file = Path(path)
     try:
         with file.open("rb") as stream:
             check_byte_length(os.fstat(stream.fileno()).st_size, limits)
             md5, sha256 = _digest_stream(stream, limits.max_bytes)
-            pdq = _pdq(
+            pixels = _pixels(
                 stream,
                 limits,
                 dihedral=dihedral,
                 fast=fast,
                 quality_threshold=quality_threshold,
+                keep_pixels=keep_pixels,
             )
     except FileNotFoundError as exc:
         raise NotFoundError(
@@ -161,4 +320,5 @@ def hash_file(
             f"cannot read {file}: {exc.strerror}",
             hint="pass a readable image file, not a directory",
         ) from exc
-    return _signals(md5, sha256, pdq)
+    signals = _signals(md5, sha256, pixels)
+    return (signals, pixels.decoded) if keep_pixels else signals

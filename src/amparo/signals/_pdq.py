@@ -23,8 +23,13 @@ EXIF orientation is never applied, on either path: PDQ hashes the stored pixels,
 ThreatExchange does; use the dihedral variants to match rotated or mirrored copies.
 
 Fast path: see :mod:`amparo.signals._pdq_kernel`; it reads a reduced image (JPEG: DCT-scaled
-to at least :data:`FAST_JPEG_MIN_SIDE` pixels per axis; other formats: block means down to
-at least :data:`FAST_MIN_SIDE`) and stays within a few bits of the full path.
+to at least :data:`FAST_JPEG_MIN_SIDE` pixels per axis; then block means down to at least
+:data:`FAST_MIN_SIDE`, computed by :mod:`amparo.media` a band of rows at a time, or while a
+large PNG is decoded) and stays within a few bits of the full path.
+
+The full path needs every pixel in memory several times over (the decode, an RGB array,
+``pdqhash``'s two float buffers: about :data:`FULL_PATH_BYTES_PER_PIXEL` bytes a pixel), so
+it is bounded by ``MediaLimits.max_decode_memory`` like any decode.
 """
 
 from __future__ import annotations
@@ -34,11 +39,17 @@ import pdqhash
 from numpy.typing import NDArray
 from PIL import Image
 
-from amparo.errors import UnsupportedFormatError
-from amparo.media import DecodedImage
+from amparo.media import DecodedImage, displayable, reduce
 from amparo.signals._pdq_kernel import MIN_HASHABLE_SIDE, block_weights, fragile, hash_buffer
 
-__all__ = ["FAST_JPEG_MIN_SIDE", "FAST_MIN_SIDE", "pdq_fast", "pdq_full", "pdq_ready"]
+__all__ = [
+    "FAST_JPEG_MIN_SIDE",
+    "FAST_MIN_SIDE",
+    "FULL_PATH_BYTES_PER_PIXEL",
+    "pdq_fast",
+    "pdq_full",
+    "pdq_ready",
+]
 
 FAST_MIN_SIDE = 512
 """Images decoded at full size are reduced by block means to no fewer than this many pixels
@@ -52,42 +63,20 @@ axis: each pixel is then an 8 x 8 (or smaller) block mean at most ~0.36 of PDQ's
 single coefficient, leaving entropy decoding as nearly all of the cost. Measured by
 ``bench/bench_fastpath_accuracy.py``: as accurate as 512 on JPEGs of PDQ quality >= 50."""
 
-_PARITY_MODES = frozenset({"RGB", "RGBA", "RGBX", "RGBa", "L"})
-_SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
-
-
-def _stretch_to_l(image: Image.Image) -> Image.Image:
-    values = np.asarray(image, dtype=np.float64)
-    low, high = float(values.min()), float(values.max())
-    span = high - low or 1.0
-    return Image.fromarray(np.rint((values - low) * (255.0 / span)).astype(np.uint8), "L")
+FULL_PATH_BYTES_PER_PIXEL = 18
+"""Peak bytes per pixel of :func:`pdq_full`: the decoded image (up to 4), the RGB array
+handed to ``pdqhash`` (3, and 3 more for grey stacked into three channels) and its two float
+buffers (8)."""
 
 
 def pdq_ready(image: Image.Image) -> Image.Image:
     """``image`` in a mode whose first three channels (or one) are what PDQ should hash.
 
-    Returns an RGB, RGBA, RGBX, RGBa or L image, converting as the module docstring says.
-    Raises :class:`UnsupportedFormatError` for a colour mode Pillow cannot convert to RGB.
+    Returns an RGB, RGBA, RGBX, RGBa or L image: :func:`amparo.media.displayable`, the
+    conversions the module docstring lists. Raises :class:`UnsupportedFormatError` for a
+    colour mode Pillow cannot convert to RGB.
     """
-    mode = image.mode
-    if mode in _PARITY_MODES:
-        return image
-    if mode == "LA":  # as ThreatExchange does
-        return image.convert("RGB")
-    if mode == "1":
-        return image.convert("L")
-    if mode in _SIXTEEN_BIT:
-        wide = np.asarray(image).astype(np.uint32)
-        return Image.fromarray(((wide * 255 + 32767) // 65535).astype(np.uint8), "L")
-    if mode in {"I", "F"}:
-        return _stretch_to_l(image)
-    try:
-        return image.convert("RGB")
-    except ValueError as exc:
-        raise UnsupportedFormatError(
-            f"images in colour mode {mode!r} cannot be hashed ({exc})",
-            hint="convert the image to RGB (e.g. save it as PNG) and send it again",
-        ) from exc
+    return displayable(image)
 
 
 def _hex(vector: NDArray[np.integer]) -> str:
@@ -113,32 +102,31 @@ def pdq_full(image: Image.Image, *, dihedral: bool = False) -> tuple[list[str], 
     return [_hex(vector)], int(quality)
 
 
-def pdq_fast(decoded: DecodedImage, *, dihedral: bool = False) -> tuple[list[str], int] | None:
-    """PDQ from a (possibly DCT-scaled) decode: ``([hex, ...], quality)``, or ``None``.
+def pdq_fast(
+    decoded: DecodedImage, *, dihedral: bool = False, accept_fragile: bool = False
+) -> tuple[list[str], int] | None:
+    """PDQ from a full or reduced decode: ``([hex, ...], quality)``, or ``None``.
 
-    Takes the luma, reduces each axis by block means until it keeps at least
-    :data:`FAST_MIN_SIDE` pixels, and maps it to PDQ's 64 x 64 buffer with the reference
-    filter's weights (see :mod:`amparo.signals._pdq_kernel`).
+    Takes the luma reduced by block means to at least :data:`FAST_MIN_SIDE` pixels a side
+    (:func:`amparo.media.reduce`; a decode already that small is used as it is), and maps
+    it to PDQ's 64 x 64 buffer with the reference filter's weights, folded over the blocks
+    the decode reduced (see :mod:`amparo.signals._pdq_kernel`).
 
     ``None`` means "no trustworthy fast answer: hash every pixel with :func:`pdq_full`":
     a side is under PDQ's minimum, or the hash is :func:`~._pdq_kernel.fragile` (many DCT
     coefficients next to their median, as in sharp periodic patterns), where the fast
-    path's small approximation error could move many bits.
+    path's small approximation error could move many bits. ``accept_fragile`` returns the
+    fast hash anyway, for images too large to hash every pixel.
     """
     info = decoded.info
     if min(info.width, info.height) < MIN_HASHABLE_SIDE:
         return None
-    luma = decoded.image
-    if luma.mode != "L":
-        luma = pdq_ready(luma).convert("L")
-    factor_x = max(1, luma.width // FAST_MIN_SIDE)
-    factor_y = max(1, luma.height // FAST_MIN_SIDE)
-    if factor_x > 1 or factor_y > 1:
-        luma = luma.reduce((factor_x, factor_y))
-    pixels = np.asarray(luma, dtype=np.float32)
-    rows = block_weights(info.height, pixels.shape[0], decoded.scale * factor_y)
-    cols = block_weights(info.width, pixels.shape[1], decoded.scale * factor_x)
+    reduced = reduce(decoded, FAST_MIN_SIDE, grayscale=True)
+    pixels = np.asarray(reduced.image, dtype=np.float32)
+    factor_x, factor_y = reduced.factors
+    rows = block_weights(info.height, pixels.shape[0], factor_y)
+    cols = block_weights(info.width, pixels.shape[1], factor_x)
     buffer = rows.rows(cols.cols(pixels))
-    if fragile(buffer):
+    if fragile(buffer) and not accept_fragile:
         return None
     return hash_buffer(buffer, dihedral=dihedral)

@@ -1,15 +1,16 @@
-"""The values the signals package produces: :class:`PdqHash` and :class:`Signals`."""
+"""The values the signals package produces: :class:`PdqHash`, :class:`DecodeError` and
+:class:`Signals`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
-from amparo.errors import InvalidSignalError
+from amparo.errors import InvalidSignalError, MediaError
 from amparo.signals._names import DEFAULT_QUALITY_THRESHOLD, SIGNAL_TYPES, pdq_distance
 
-__all__ = ["DEFAULT_QUALITY_THRESHOLD", "PdqHash", "Signals"]
+__all__ = ["DEFAULT_QUALITY_THRESHOLD", "DecodeError", "PdqHash", "Signals"]
 
 _PDQ = SIGNAL_TYPES["pdq"]
 
@@ -53,14 +54,54 @@ class PdqHash:
 
 
 @dataclass(frozen=True)
-class Signals:
-    """Every signal of one image.
+class DecodeError:
+    """Why the pixels of some bytes were not decoded: the :class:`amparo.errors.MediaError`
+    that decoding raised, kept as a value so that the byte digests can still be returned.
 
-    ``md5`` and ``sha256`` are of the exact bytes received. ``pdq`` is ``None`` only when a
-    side of the image is under 5 pixels (PDQ cannot hash it). ``pdq_dihedral`` maps each
-    name in :data:`amparo.signals.DIHEDRAL_NAMES` to the hash the image would have after that
-    rotation or flip ("original" is ``pdq.hex``); it is ``None`` unless asked for.
-    ``width``, ``height`` and ``format`` are the stored image's, from its header.
+    ``code``, ``message`` and ``hint`` are the error's (e.g. ``"unsupported_format"``,
+    ``"corrupt_media"``, ``"media_too_large"``, ``"decode_timeout"``). Callers that need
+    pixels (adding a bank entry from an image, HMA photo hashing) call :meth:`raise_error`.
+    """
+
+    code: str
+    message: str
+    hint: str | None
+    kind: type[MediaError] = field(default=MediaError, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, error: MediaError) -> DecodeError:
+        """The value of a raised media error."""
+        return cls(error.code, error.message, error.hint, type(error))
+
+    def error(self) -> MediaError:
+        """The matching :class:`MediaError` subclass instance, with its status code."""
+        return self.kind(self.message, hint=self.hint)
+
+    def raise_error(self) -> NoReturn:
+        """Raise :meth:`error`: for callers that cannot go on without the pixels."""
+        raise self.error()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``code``, ``message`` and ``hint`` (``None`` when there is none)."""
+        return {"code": self.code, "message": self.message, "hint": self.hint}
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Every signal of one file.
+
+    ``md5`` and ``sha256`` are of the exact bytes received: always there, whatever the bytes
+    are, because they never depend on decoding. ``pdq`` is ``None`` when a side of the
+    image is under 5 pixels (PDQ cannot hash it) or when the pixels could not be decoded:
+    then ``decode_error`` says why (unsupported format, corrupt data, over the limits, the
+    decode deadline) and ``width``, ``height`` and ``format`` are what the header said, or
+    ``0``, ``0`` and ``"unknown"`` when not even the header could be read. ``pdq_dihedral``
+    maps each name in :data:`amparo.signals.DIHEDRAL_NAMES` to the hash the image would have
+    after that rotation or flip ("original" is ``pdq.hex``); it is ``None`` unless asked for
+    (and when there is no ``pdq``).
+
+    Don't treat ``pdq is None`` as "no image": check ``decode_error``, and where the pixels
+    are required, call ``decode_error.raise_error()``.
     """
 
     md5: str
@@ -70,9 +111,11 @@ class Signals:
     width: int
     height: int
     format: str
+    decode_error: DecodeError | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: hashes as lowercase hex, ``pdq`` as hash, quality, low_quality."""
+        """A JSON-ready dict: hashes as lowercase hex, ``pdq`` as hash, quality, low_quality;
+        ``decode_error`` as code, message and hint, or ``None``."""
         pdq: dict[str, Any] | None = None
         if self.pdq is not None:
             pdq = {
@@ -88,4 +131,5 @@ class Signals:
             "width": self.width,
             "height": self.height,
             "format": self.format,
+            "decode_error": self.decode_error.to_dict() if self.decode_error else None,
         }
