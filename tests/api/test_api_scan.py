@@ -134,26 +134,36 @@ def test_batch_scan_reports_errors_per_item(client: TestClient, headers: Headers
         headers=headers("scanner"),
     )
     assert r.status_code == 200
-    good, bad = r.json()["results"]
-    assert good["scan_id"] and bad["error"] == "unsupported_format"
+    good, text = r.json()["results"]
+    assert good["scan_id"] and good["signals"]["decode_error"] is None
+    assert text["scan_id"] and text["signals"]["pdq"] is None  # scanned by its digests
+    assert text["signals"]["decode_error"]["code"] == "unsupported_format"
+
+
+def test_empty_media_gets_a_clear_error(client: TestClient, headers: Headers) -> None:
+    r = client.post("/v1/scan", files={"file": ("x", b"")}, headers=headers("scanner"))
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "empty_media" and r.json()["message"] and r.json()["hint"]
 
 
 @pytest.mark.parametrize(
-    ("data", "status", "code"),
+    ("data", "code"),
     [
-        (b"", 400, "empty_media"),
-        (b"hello, this is not an image", 415, "unsupported_format"),
-        (_jpeg()[:400], 400, "corrupt_media"),
-        (_png_header(50_000, 50_000), 413, "media_too_large"),
+        (b"hello, this is not an image", "unsupported_format"),
+        (_jpeg()[:400], "corrupt_media"),
+        (_png_header(50_000, 50_000), "media_too_large"),
     ],
-    ids=["empty", "not-an-image", "truncated-jpeg", "50k-by-50k"],
+    ids=["not-an-image", "truncated-jpeg", "50k-by-50k"],
 )
-def test_bad_media_gets_a_clear_error(
-    client: TestClient, headers: Headers, data: bytes, status: int, code: str
+def test_media_without_pixels_is_scanned_by_its_digests(
+    client: TestClient, headers: Headers, data: bytes, code: str
 ) -> None:
     r = client.post("/v1/scan", files={"file": ("x", data)}, headers=headers("scanner"))
-    assert r.status_code == status, r.text
-    assert r.json()["error"] == code and r.json()["message"] and r.json()["hint"]
+    assert r.status_code == 200, r.text
+    signals = r.json()["signals"]
+    assert signals["sha256"] == hashlib.sha256(data).hexdigest() and signals["pdq"] is None
+    error = signals["decode_error"]
+    assert error["code"] == code and error["message"] and error["hint"]
 
 
 def test_two_gigabyte_upload_is_refused_before_reading(

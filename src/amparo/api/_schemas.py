@@ -23,17 +23,28 @@ class PdqOut(BaseModel):
     low_quality: bool
 
 
+class DecodeErrorOut(BaseModel):
+    code: str = Field(description="unsupported_format, corrupt_media, media_too_large, ...")
+    message: str
+    hint: str | None
+
+
 class SignalsOut(BaseModel):
     md5: str
     sha256: str
-    pdq: PdqOut | None = Field(description="None only for images under 5 pixels a side")
+    pdq: PdqOut | None = Field(
+        description="None for images under 5 pixels a side, and when decode_error is set"
+    )
     pdq_dihedral: dict[str, str] | None = Field(
         description="PDQ of the 8 rotations/flips (original, rotate90, rotate180, rotate270, "
         "flip_vertical, flip_horizontal, flip_transpose, flip_transverse), when asked"
     )
     width: int
     height: int
-    format: str
+    format: str = Field(description="The image format, or 'unknown' when not even a header")
+    decode_error: DecodeErrorOut | None = Field(
+        None, description="Why the pixels were not hashed (MD5 and SHA-256 always are)"
+    )
 
 
 class MatchOut(BaseModel):

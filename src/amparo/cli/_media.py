@@ -60,7 +60,19 @@ def _flat(signals: dict[str, Any]) -> dict[str, Any]:
     }
     if signals.get("pdq_dihedral"):
         row["pdq_dihedral"] = signals["pdq_dihedral"]
+    if signals.get("decode_error"):
+        row["decode_error"] = signals["decode_error"]
     return row
+
+
+def _warn_no_pdq(path: Path, error: dict[str, Any] | None) -> None:
+    """A file whose pixels were not hashed: its digests still count; say why no PDQ."""
+    if error:
+        hint = f"\n  hint: {error['hint']}" if error.get("hint") else ""
+        err.print(
+            f"[yellow]{escape(str(path))}:[/] no PDQ: {escape(error['message'] + hint)}",
+            highlight=False,
+        )
 
 
 def hash_command(
@@ -91,6 +103,7 @@ def hash_command(
             _report_error(path, exc, as_json)
             continue
         row = _flat(signals)
+        _warn_no_pdq(path, signals.get("decode_error"))
         if as_json:
             print(json.dumps({"path": str(path), "signals": signals, **row}))
         else:
@@ -228,6 +241,7 @@ def match_command(
                 bar.advance()
                 continue
             any_match = any_match or bool(result.matches)
+            _warn_no_pdq(path, result.signals.to_dict()["decode_error"])
             state.record(path, "matched" if result.matches else "clean")
             bar.advance()
             if as_json:

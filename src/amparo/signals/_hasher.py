@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Literal, overload
 
 from amparo.config import MediaLimits
+from amparo.media import DecodedImage
 from amparo.signals._hash import hash_file, hash_media
 from amparo.signals._names import DEFAULT_QUALITY_THRESHOLD
 from amparo.signals.base import Signals
@@ -25,7 +27,32 @@ class Hasher:
     limits: MediaLimits = field(default_factory=MediaLimits)
     quality_threshold: int = DEFAULT_QUALITY_THRESHOLD
 
-    def hash(self, data: bytes, *, dihedral: bool = False, fast: bool = True) -> Signals:
+    @overload
+    def hash(
+        self,
+        data: bytes,
+        *,
+        dihedral: bool = ...,
+        fast: bool = ...,
+        keep_pixels: Literal[False] = ...,
+    ) -> Signals: ...
+    @overload
+    def hash(
+        self, data: bytes, *, dihedral: bool = ..., fast: bool = ..., keep_pixels: Literal[True]
+    ) -> tuple[Signals, DecodedImage | None]: ...
+    def hash(
+        self, data: bytes, *, dihedral: bool = False, fast: bool = True, keep_pixels: bool = False
+    ) -> Signals | tuple[Signals, DecodedImage | None]:
+        """:func:`hash_media` with these settings (``keep_pixels``: see there)."""
+        if keep_pixels:
+            return hash_media(
+                data,
+                self.limits,
+                dihedral=dihedral,
+                fast=fast,
+                quality_threshold=self.quality_threshold,
+                keep_pixels=True,
+            )
         return hash_media(
             data,
             self.limits,
@@ -37,6 +64,7 @@ class Hasher:
     def hash_file(
         self, path: str | os.PathLike[str], *, dihedral: bool = False, fast: bool = True
     ) -> Signals:
+        """:func:`hash_file` with these settings."""
         return hash_file(
             path,
             self.limits,

@@ -45,6 +45,8 @@ def media_signals(
     qualities: dict[str, int] = {}
     if _PDQ.name in types:
         hashed = hasher.hash(data)
+        if hashed.decode_error is not None:  # an entry from media needs its PDQ
+            hashed.decode_error.raise_error()
         pdq = hashed.pdq
         if pdq is None or pdq.low_quality:
             raise LowQualityError(pdq.quality if pdq else 0, hasher.quality_threshold)

@@ -78,8 +78,15 @@ def scan_media(
     committed by the runtime's scan writer, in a group with other scans: CPU-bound, so
     servers call it on a worker thread.
     """
-    signals = ctx.hasher.hash(data, dihedral=dihedral)
-    report = analyze(data, options=ctx.provenance_options) if with_provenance else None
+    # A file whose pixels cannot be hashed is still scanned: its MD5 and SHA-256 are
+    # matched, and signals.decode_error says why there is no PDQ. Provenance reuses the
+    # hash's decode (a PNG or WebP is decoded once).
+    signals, decoded = ctx.hasher.hash(data, dihedral=dihedral, keep_pixels=True)
+    report = None
+    if with_provenance:
+        report = analyze(
+            data, options=ctx.provenance_options, pixels=decoded, limits=ctx.hasher.limits
+        )
     queries = queries_for(signals, dihedral=dihedral, include_low_quality=include_low_quality)
     matches = tuple(merge_matches(ctx.matcher.lookup(queries)))
     pdq = signals.pdq

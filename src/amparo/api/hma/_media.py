@@ -134,6 +134,8 @@ def hash_bytes(media: Media, hasher: Hasher) -> Hashed:
     if media.content_type == "photo":
         try:
             signals = hasher.hash(data)
+            if signals.decode_error is not None:  # HMA photo hashing needs the pixels
+                signals.decode_error.raise_error()
         except UnsupportedFormatError as exc:  # HMA: 500; Amparo: the caller's mistake
             raise HmaError(400, exc.message, code=exc.code, hint=exc.hint) from exc
         pdq = signals.pdq
