@@ -72,6 +72,8 @@ def amparo(settings: Settings) -> Iterator[Amparo]:
 @pytest.fixture
 def client(settings: Settings, amparo: Amparo) -> Iterator[TestClient]:
     with TestClient(create_app(settings, amparo=amparo)) as test_client:
+        # Until the started runtime's first catalog load, lookups answer 503.
+        assert amparo.follower.ready.wait(30), "the catalog did not load within 30 s"
         yield test_client
 
 

@@ -241,6 +241,7 @@ def test_scan_by_url_when_private_addresses_are_allowed(tmp_path: Path, database
         with runtime.session() as s:
             _, key = auth.create_key(s, name="k", role="scanner")
         with TestClient(create_app(cfg, amparo=runtime)) as c:
+            assert runtime.follower.ready.wait(30)  # lookups answer 503 until loaded
             url = f"http://127.0.0.1:{server.server_port}/a.jpg"
             r = c.post("/v1/scan", json={"url": url}, headers={"X-API-Key": key})
             assert r.status_code == 200, r.text

@@ -75,10 +75,10 @@ def create_app(
     install_error_handlers(app)
     install_docs(app)
     for router in (
+        hma.router,
         _ops.router,
         _scan.router,
         _banks.router,
-        hma.router,
         _exchanges.router,
         _ledger.router,
         _provenance.router,

@@ -116,6 +116,9 @@ def _check_path(scope: Scope) -> None:
             "the path is not UTF-8 once percent-decoded", hint="percent-encode UTF-8 text"
         ) from None
     inputs.check_text(path, what="the path")
+    # Routing reads scope["path"], which a server (or a test client that decodes twice)
+    # may have decoded differently from raw_path: check what the routes will see too.
+    inputs.check_text(scope["path"], what="the path")
 
 
 def _is_json(content_type: str) -> bool:

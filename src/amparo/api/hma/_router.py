@@ -9,5 +9,5 @@ from amparo.api.hma import _banks, _content, _hashing, _matching
 __all__ = ["router"]
 
 router = APIRouter()
-for _module in (_hashing, _matching, _banks, _content):
+for _module in (_matching, _hashing, _banks, _content):
     router.include_router(_module.router)
