@@ -74,6 +74,10 @@ def create_app(
     app.state.metrics = Metrics(runtime)
     install_error_handlers(app)
     install_docs(app)
+    # The HMA lookups first, at the top level rather than in an included router: FastAPI
+    # matches included routers through a tree of wrappers, which costs more per request
+    # than a lookup in memory (BENCHMARKS.md, "Serving over HTTP").
+    app.router.routes[:0] = hma.lookup_router.routes
     for router in (
         hma.router,
         _ops.router,

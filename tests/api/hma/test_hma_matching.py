@@ -254,3 +254,38 @@ def test_matching_needs_scanner(hma: TestClient, headers: Callable[[str], Header
     for role in ("curator", "reviewer", "auditor"):
         assert hma.get("/m/lookup", params=q, headers=headers(role)).status_code == 403
         assert hma.get("/m/index/status", headers=headers(role)).status_code == 403
+
+
+def test_the_lookup_shortcut_answers_as_the_declared_route(
+    hma: TestClient, curator: Headers, scanner: Headers, headers: Callable[[str], Headers]
+) -> None:
+    """GET /m/lookup's common form is answered by hand (api/hma/_common.shortcut); any other
+    form by the declared route. Both give the same bytes, status and refusals."""
+    _bank(hma, curator, "A")
+    _bank(hma, curator, "B")
+    _add(hma, curator, "A", pdq=PDQ)
+    _add(hma, curator, "B", pdq=NEAR, md5="0" * 32)
+    forms: list[dict[str, str]] = [
+        {"signal_type": "pdq", "signal": PDQ},
+        {"signal_type": "pdq", "signal": PDQ, "banks": "B"},
+        {"signal_type": "pdq", "signal": PDQ, "banks": "A,NONE", "seed": "7"},
+        {"signal_type": "md5", "signal": "0" * 32},
+        {"signal_type": "pdq", "signal": "nothex"},
+        {"signal_type": "nope", "signal": PDQ},
+        {"signal_type": "pdq", "signal": ""},
+    ]
+    for form in forms:
+        fast = hma.get("/m/lookup", params=form, headers=scanner)
+        # bypass_coinflip is ignored by GET /m/lookup, as in HMA: it only routes the
+        # request past the shortcut.
+        declared = hma.get(
+            "/m/lookup", params={**form, "bypass_coinflip": "false"}, headers=scanner
+        )
+        assert (fast.status_code, fast.content) == (declared.status_code, declared.content), form
+    for role in ("curator", "auditor"):
+        refused = hma.get("/m/lookup", params=forms[0], headers=headers(role))
+        assert refused.status_code == 403
+        declared = hma.get(
+            "/m/lookup", params={**forms[0], "bypass_coinflip": "0"}, headers=headers(role)
+        )
+        assert refused.json() == declared.json()

@@ -7,6 +7,6 @@ An HMA client switches to Amparo by changing its base URL and adding an API key 
 ``/status/live`` live with the operations routes.
 """
 
-from amparo.api.hma._router import router
+from amparo.api.hma._router import lookup_router, router
 
-__all__ = ["router"]
+__all__ = ["lookup_router", "router"]

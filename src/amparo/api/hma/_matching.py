@@ -15,7 +15,8 @@ import time
 from collections.abc import Collection
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from amparo.api._deps import RuntimeDep
 from amparo.api.hma._common import (
@@ -27,6 +28,7 @@ from amparo.api.hma._common import (
     json_body,
     parse_banks,
     read_json,
+    shortcut,
 )
 from amparo.api.hma._index import index_info
 from amparo.api.hma._media import hash_upload, hash_url
@@ -81,7 +83,7 @@ async def _find(
         principal=principal,
         only_enabled=not (raw or bypass_coinflip),
         banks=banks,
-        rng=random.Random(seed),
+        rng=random.Random(seed) if seed is not None else None,
     )
     if outcome.committed is not None:
         await asyncio.wrap_future(outcome.committed)  # a detection is answered once durable
@@ -114,7 +116,36 @@ async def raw_lookup(
     return {"matches": [m.entry_id for m in found]}
 
 
-@router.get("/lookup", summary="Matches by bank, for a hash or a URL (HMA)")
+_PLAIN_LOOKUP = frozenset({"signal", "signal_type", "banks", "seed"})
+
+
+async def _plain_lookup(request: Request) -> Response | None:
+    """``GET /m/lookup?signal_type=..&signal=..`` (with ``banks``, ``seed``), each named
+    once and not empty: the hot path, answered without FastAPI's parameter machinery (see
+    :func:`shortcut`). None for any other form of the request."""
+    query = request.query_params
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if (
+        principal is None
+        or not {"signal", "signal_type"} <= query.keys() <= _PLAIN_LOOKUP
+        or len(query.multi_items()) != len(query)
+        or not query["signal"]
+        or not query["signal_type"]
+    ):
+        return None
+    principal.require("scanner")
+    found = await _find(
+        request,
+        request.app.state.amparo,
+        principal,
+        query["signal_type"],
+        query["signal"],
+        banks=parse_banks(query.get("banks")),
+        seed=query.get("seed"),
+    )
+    return JSONResponse(_by_bank(found))
+
+
 async def lookup(
     request: Request,
     amparo: RuntimeDep,
@@ -149,6 +180,15 @@ async def lookup(
     return _by_bank(
         await _find(request, amparo, principal, signal_type, signal, banks=wanted, seed=seed)
     )
+
+
+router.add_api_route(
+    "/lookup",
+    lookup,
+    methods=["GET"],
+    summary="Matches by bank, for a hash or a URL (HMA)",
+    route_class_override=shortcut(_plain_lookup),
+)
 
 
 @router.post("/lookup", summary="Hash one uploaded file and look it up (HMA)")
