@@ -565,10 +565,19 @@ class AmparoServer:
             else:
                 print("note: amparo serve has no --workers option; using its default", flush=True)
         amparo = shutil.which("amparo", path=str(Path(sys.executable).parent)) or "amparo"
+        argv = [amparo, *cmd]
+        if self.args.server == "granian":  # the same app under another ASGI server
+            granian = shutil.which("granian", path=str(Path(sys.executable).parent))
+            if granian is None:
+                raise RuntimeError("--server granian: pip install granian into this venv")
+            argv = [granian, "--interface", "asgi", "--factory", "--host", "127.0.0.1"]
+            argv += ["--port", str(port), "--workers", str(self.args.workers or 1)]
+            argv += ["--loop", "uvloop", "--log-level", "warning"]
+            argv += ["amparo.api:app_from_environment"]
         self.log = self.workdir / f"serve-{self.db}.log"
         t = time.perf_counter()
         self.proc = subprocess.Popen(
-            [amparo, *cmd],
+            argv,
             env=self.env,
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
@@ -855,6 +864,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--ready-timeout", type=float, default=600.0)
     p.add_argument("--no-ceiling", action="store_true")
+    p.add_argument(
+        "--server",
+        choices=["uvicorn", "granian"],
+        default="uvicorn",
+        help="ASGI server: uvicorn as `amparo serve` runs it (uvloop, httptools), or granian "
+        "(pip install granian) running the same app, to compare the two",
+    )
     p.add_argument("--hma", metavar="URL", help="HMA peer, e.g. http://127.0.0.1:5100")
     p.add_argument(
         "--hma-start",
@@ -940,7 +956,14 @@ def main(argv: list[str] | None = None) -> int:
                     check_answers(s.url, f"Bearer {s.key}", w, args.ops, f"Amparo {db}")
                     pid = s.proc.pid if s.proc else None
                     rows += measure(
-                        f"Amparo {db}", s.url, f"Bearer {s.key}", w, args.ops, args, tmp, pid
+                        f"Amparo {db}" + (" granian" if args.server == "granian" else ""),
+                        s.url,
+                        f"Bearer {s.key}",
+                        w,
+                        args.ops,
+                        args,
+                        tmp,
+                        pid,
                     )
                 finally:
                     s.cleanup()
