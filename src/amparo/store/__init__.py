@@ -25,6 +25,7 @@ from amparo.store._models import (
     ScanRow,
     SignalRow,
 )
+from amparo.store._report_tables import ReportDraftRow
 from amparo.store._uow import UnitOfWork
 from amparo.store._witness import WitnessStore
 
@@ -41,6 +42,7 @@ __all__ = [
     "LedgerScanTickRow",
     "LedgerStateRow",
     "LedgerTileRow",
+    "ReportDraftRow",
     "ScanRow",
     "SignalRow",
     "UTCDateTime",
