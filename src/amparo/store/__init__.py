@@ -22,6 +22,8 @@ from amparo.store._models import (
     EntryRow,
     ExchangeRow,
     InstanceRow,
+    PolicyActivationRow,
+    PolicyRow,
     ScanRow,
     SignalRow,
 )
@@ -41,6 +43,8 @@ __all__ = [
     "LedgerScanTickRow",
     "LedgerStateRow",
     "LedgerTileRow",
+    "PolicyActivationRow",
+    "PolicyRow",
     "ScanRow",
     "SignalRow",
     "UTCDateTime",

@@ -12,10 +12,11 @@ from amparo.usecases._scan import (
     queries_for,
     scan_media,
 )
-from amparo.usecases.base import ScanContext, ScanSink, Transactional
+from amparo.usecases.base import DecisionEffect, ScanContext, ScanSink, Transactional
 
 __all__ = [
     "MEDIA_SIGNALS",
+    "DecisionEffect",
     "HashMatches",
     "LowQualityError",
     "ScanContext",
