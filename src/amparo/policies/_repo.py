@@ -33,6 +33,7 @@ class ActivePolicy:
             "builtin": False,
             "activated_at": self.activated_at.isoformat(),
             "activated_by": self.activated_by,
+            "rules": len(self.policy.rules),
             "text": self.policy.text,
         }
 

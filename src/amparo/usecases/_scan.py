@@ -16,7 +16,14 @@ from amparo.scan import ScanRecord, new_scan_id
 from amparo.signals import SIGNAL_TYPES, Signals
 from amparo.usecases.base import ScanContext
 
-__all__ = ["HashMatches", "ScanResult", "match_hashes", "queries_for", "scan_media"]
+__all__ = [
+    "HashMatches",
+    "ScanResult",
+    "match_hashes",
+    "observe",
+    "queries_for",
+    "scan_media",
+]
 
 _PDQ = SIGNAL_TYPES["pdq"].name
 _VIDEO_MD5 = SIGNAL_TYPES["video_md5"].name
@@ -64,6 +71,28 @@ def queries_for(signals: Signals, *, dihedral: bool, include_low_quality: bool) 
     return queries
 
 
+def observe(
+    ctx: ScanContext,
+    data: bytes,
+    *,
+    dihedral: bool = False,
+    include_low_quality: bool = False,
+    with_provenance: bool = True,
+) -> tuple[Signals, ProvenanceReport | None, tuple[Match, ...]]:
+    """What a scan sees of ``data`` (signals, provenance, matches), recording nothing."""
+    # A file whose pixels cannot be hashed is still scanned: its MD5 and SHA-256 are
+    # matched, and signals.decode_error says why there is no PDQ. Provenance reuses the
+    # hash's decode (a PNG or WebP is decoded once).
+    signals, decoded = ctx.hasher.hash(data, dihedral=dihedral, keep_pixels=True)
+    report = None
+    if with_provenance:
+        report = analyze(
+            data, options=ctx.provenance_options, pixels=decoded, limits=ctx.hasher.limits
+        )
+    queries = queries_for(signals, dihedral=dihedral, include_low_quality=include_low_quality)
+    return signals, report, tuple(merge_matches(ctx.matcher.lookup(queries)))
+
+
 def scan_media(
     ctx: ScanContext,
     data: bytes,
@@ -84,17 +113,13 @@ def scan_media(
     on a worker thread. The media goes to the writer (for the effects: the vault) only when
     the decision is to preserve or quarantine it.
     """
-    # A file whose pixels cannot be hashed is still scanned: its MD5 and SHA-256 are
-    # matched, and signals.decode_error says why there is no PDQ. Provenance reuses the
-    # hash's decode (a PNG or WebP is decoded once).
-    signals, decoded = ctx.hasher.hash(data, dihedral=dihedral, keep_pixels=True)
-    report = None
-    if with_provenance:
-        report = analyze(
-            data, options=ctx.provenance_options, pixels=decoded, limits=ctx.hasher.limits
-        )
-    queries = queries_for(signals, dihedral=dihedral, include_low_quality=include_low_quality)
-    matches = tuple(merge_matches(ctx.matcher.lookup(queries)))
+    signals, report, matches = observe(
+        ctx,
+        data,
+        dihedral=dihedral,
+        include_low_quality=include_low_quality,
+        with_provenance=with_provenance,
+    )
     decision = evaluate(ctx.policy, ScanFacts.of(matches, report, content))
     pdq = signals.pdq
     record = ScanRecord(
