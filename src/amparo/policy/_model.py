@@ -62,15 +62,15 @@ class Action:
     kind: ActionKind
     params: Mapping[str, ParamValue] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, ParamValue]:
-        """``{"kind": ..., **params}``: the JSON form in decisions."""
-        return {"kind": self.kind, **self.params}
+    def to_dict(self) -> dict[str, Any]:
+        """``{"kind": ..., "params": {...}}``: the JSON form in decisions. (Params stay
+        apart: ``report`` has a parameter called ``kind``.)"""
+        return {"kind": self.kind, "params": dict(self.params)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Action:
         """The inverse of :meth:`to_dict` (for stored decisions, which were checked when made)."""
-        params = {k: v for k, v in data.items() if k != "kind"}
-        return cls(cast(ActionKind, data["kind"]), params)
+        return cls(cast(ActionKind, data["kind"]), dict(data.get("params") or {}))
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,8 @@ class Decision:
 
 
 class PolicyError(InputError):
-    """A policy file that cannot be used; ``problems`` holds (line, reason) pairs."""
+    """A policy file that cannot be used; ``problems`` holds (line, reason) pairs (``errors`` in
+    the HTTP answer: ``{"line", "message"}`` each)."""
 
     code = "invalid_policy"
 
@@ -240,7 +241,7 @@ class PolicyError(InputError):
 
     def to_dict(self) -> dict[str, object]:
         body = super().to_dict()
-        body["problems"] = [{"line": n, "message": why} for n, why in self.problems]
+        body["errors"] = [{"line": n, "message": why} for n, why in self.problems]
         return body
 
 
