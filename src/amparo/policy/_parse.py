@@ -285,8 +285,8 @@ class _Reader:
             assert isinstance(value, str | int)
             params[name] = value
         for name, (_, default, _) in wanted.items():
-            if name in params:
-                continue
+            if name in given:
+                continue  # given (wrong values were reported above)
             if default is None:
                 self.problem(
                     line, f'rule {rule!r}: {kind} needs {name} (e.g. {kind} = {{ {name} = "..." }})'
