@@ -252,3 +252,13 @@ then.block = true
 def test_too_big_a_policy() -> None:
     _line, why = _one("#" * 1_100_000)
     assert "over 1,048,576 bytes" in why
+
+
+def test_the_readme_example_parses() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Policy: what happens to every scan") :]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    policy = parse_policy(example)
+    assert [r.name for r in policy.rules] == ["known material", "ai in chat", "default"]
