@@ -278,6 +278,13 @@ then.allow = true
     assert evaluate(policy, far).rule == "default"
 
 
+def test_matches_of_disabled_entries_are_not_seen() -> None:
+    disabled = Match("KNOWN", 1, 1, "pdq", 0, "A1", (), "local", None, False)
+    assert ScanFacts.of([disabled], None).matches == ()
+    assert ScanFacts.from_record([disabled.to_dict()], None).matches == ()
+    assert evaluate(default_policy(), ScanFacts.of([disabled], None)).rule == "default"
+
+
 def test_a_hand_built_policy_without_a_default_fails_closed() -> None:
     policy = parse_policy('[[rules]]\nname = "d"\nthen.allow = true\n')
     broken = Policy(policy.name, (), policy.text, policy.sha256)

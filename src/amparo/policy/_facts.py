@@ -126,7 +126,8 @@ class MatchSeen:
 
 @dataclass(frozen=True)
 class ScanFacts:
-    """Everything :func:`amparo.policy.evaluate` sees of a scan.
+    """Everything :func:`amparo.policy.evaluate` sees of a scan (matches of enabled entries
+    only).
 
     ``verdict`` is ``None`` when provenance was not read. ``ai_evidence`` holds the evidence
     types that indicated AI (``c2pa``, ``iptc``, ``generator_metadata``, ``watermark``,
@@ -146,10 +147,13 @@ class ScanFacts:
         provenance: ProvenanceReport | None,
         content: ContentMeta | None = None,
     ) -> ScanFacts:
-        """The facts of a live scan."""
+        """The facts of a live scan. Matches of disabled entries are left out (a disabled
+        entry is how a false positive is withdrawn; only ``include_disabled`` lookups
+        return them)."""
         seen = tuple(
             MatchSeen(m.bank, m.entry_id, m.signal_type, m.distance, m.category, frozenset(m.tags))
             for m in matches
+            if m.enabled
         )
         if provenance is None:
             return cls(seen, None, frozenset(), (), content or ContentMeta())
@@ -184,6 +188,7 @@ class ScanFacts:
                 frozenset(m.get("tags") or ()),
             )
             for m in matches
+            if m.get("enabled", True)
         )
         meta = content_meta(content) if content else ContentMeta()
         if provenance is None:
