@@ -36,7 +36,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from amparo.policy._facts import MATCH_CONDITIONS, Conditions
 from amparo.policy._lines import Lines
@@ -49,6 +49,8 @@ from amparo.policy._model import (
     PolicyError,
     Rule,
 )
+from amparo.provenance import EvidenceType, Verdict
+from amparo.signals import SIGNAL_TYPES
 
 __all__ = ["MAX_POLICY_BYTES", "MAX_RULES", "parse_policy"]
 
@@ -59,11 +61,10 @@ MAX_RULES = 1000
 
 _RULE_KEYS = ("name", "description", "when", "then")
 _TOP_KEYS = ("name", "description", "rules")
-_VERDICTS = frozenset({"declared_ai", "likely_ai", "stripped", "no_ai_signal"})
-_EVIDENCE = frozenset(
-    {"c2pa", "iptc", "generator_metadata", "watermark", "classifier", "stripped", "media"}
-)
-_SIGNAL_TYPES = frozenset({"pdq", "md5", "sha256", "video_md5"})
+_VERDICTS = frozenset(get_args(Verdict))
+# ``media`` evidence (a damaged container) never indicates AI: a rule on it could never fire.
+_EVIDENCE = frozenset(get_args(EvidenceType)) - {"media"}
+_SIGNAL_TYPES = frozenset(SIGNAL_TYPES)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _TEXT_CONDITIONS = (
