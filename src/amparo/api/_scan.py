@@ -19,7 +19,7 @@ from amparo.api._schemas import MatchListOut, ScanOut, SignalsOut
 from amparo.auth import Principal
 from amparo.errors import FetchError, InputError
 from amparo.matching import Query as LookupQuery
-from amparo.policy import CONTENT_FIELDS, ContentMeta, content_meta
+from amparo.policy import CONTENT_FIELDS, ContentMeta, Decision, content_meta
 from amparo.runtime import Runtime
 from amparo.signals import normalize_signal
 from amparo.usecases import match_hashes, scan_media
@@ -344,6 +344,13 @@ async def match(
     for found in results:
         metrics.count("match", found)
     metrics.latency.labels("match").observe(time.perf_counter() - started)
+    rendered: dict[int, dict[str, Any]] = {}  # lookups that matched nothing share a decision
+
+    def shown(decision: Decision) -> dict[str, Any]:
+        if id(decision) not in rendered:
+            rendered[id(decision)] = decision.to_dict()
+        return rendered[id(decision)]
+
     return {
         "results": [
             {
@@ -351,7 +358,7 @@ async def match(
                 "value": q.value,
                 "matched": bool(found),
                 "matches": [m.to_dict() for m in found],
-                "decision": decision.to_dict(),
+                "decision": shown(decision),
             }
             for q, found, decision in zip(queries, results, outcome.decisions, strict=True)
         ]

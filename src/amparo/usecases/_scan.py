@@ -171,8 +171,11 @@ def match_hashes(
     futures: list[Future[None]] = []
     decisions: list[Decision] = []
     unmatched = 0
+    # A lookup that matched nothing has the same facts as every other such lookup (no
+    # media, no metadata): decided once per request, not once per hash.
+    nothing = evaluate(policy, ScanFacts())
     for q, matches in zip(queries, results, strict=True):
-        decision = evaluate(policy, ScanFacts.of(matches, None))
+        decision = evaluate(policy, ScanFacts.of(matches, None)) if matches else nothing
         decisions.append(decision)
         if not matches and not decision.acts:
             unmatched += 1
