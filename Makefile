@@ -20,3 +20,4 @@ bench: $(BIN)/amparo
 	$(BIN)/python bench/bench_matching.py --sizes 1000000
 	$(BIN)/python bench/bench_ledger.py --quick
 	$(BIN)/python bench/bench_provenance.py
+	$(BIN)/python bench/bench_policy.py

@@ -27,6 +27,8 @@ RANKS = {
     "auth": 4,
     "banks": 5,
     "scan": 5,
+    "policy": 5,
+    "policies": 6,
     "exchanges": 6,
     "reporting": 6,
     "usecases": 7,

@@ -13,6 +13,7 @@ from amparo.api import (
     _exchanges,
     _ledger,
     _ops,
+    _policy,
     _provenance,
     _reports,
     _scan,
@@ -98,6 +99,7 @@ def create_app(
         _provenance.router,
         _scans.router,
         _reports.router,
+        _policy.router,
     ):
         app.include_router(router)
     # Multipart batch bodies carry up to 16 files of the per-file limit.

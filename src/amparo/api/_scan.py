@@ -20,6 +20,7 @@ from amparo.api._schemas import MatchListOut, ScanOut, SignalsOut
 from amparo.auth import Principal
 from amparo.errors import FetchError, InputError
 from amparo.matching import Query as LookupQuery
+from amparo.policy import CONTENT_FIELDS, ContentMeta, Decision, content_meta
 from amparo.runtime import Runtime
 from amparo.signals import normalize_signal
 from amparo.usecases import match_hashes, scan_media
@@ -31,6 +32,29 @@ router = APIRouter(prefix="/v1", tags=["scan"], route_class=GuardedRoute)
 Scanner = Annotated[Principal, Depends(require_role("scanner"))]
 
 MAX_BATCH = 16
+_CONTENT_PROPERTIES: dict[str, Any] = {
+    "content_id": {
+        "type": "string",
+        "maxLength": 255,
+        "description": "The platform's id of the content (1-255 printable characters)",
+    },
+    "uploader_id": {
+        "type": "string",
+        "maxLength": 255,
+        "description": "The platform's id of the uploader (1-255 printable characters)",
+    },
+    "surface": {
+        "type": "string",
+        "pattern": "^[a-z0-9][a-z0-9_.:-]{0,63}$",
+        "description": "Where it was posted, e.g. profile_photo, chat",
+    },
+    "country": {
+        "type": "string",
+        "pattern": "^[A-Za-z]{2}$",
+        "description": "The uploader's country, ISO 3166-1 alpha-2 (e.g. DE)",
+    },
+}
+"""Content metadata of a scan: what the policy's content conditions compare."""
 _MEDIA_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -49,6 +73,22 @@ _MEDIA_BODY: dict[str, Any] = {
                     "required": ["url"],
                 }
             },
+        },
+    }
+}
+_SCAN_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The media (a 'file' field, or a JSON 'url'), and optionally the "
+        "content metadata the policy may use: content_id, uploader_id, surface, country.",
+        "content": {
+            kind: {
+                "schema": {
+                    **spec["schema"],
+                    "properties": {**spec["schema"]["properties"], **_CONTENT_PROPERTIES},
+                }
+            }
+            for kind, spec in _MEDIA_BODY["requestBody"]["content"].items()
         },
     }
 }
@@ -132,6 +172,19 @@ async def _media_inputs(request: Request, *, many: bool) -> list[_Input]:
     )
 
 
+async def _content_meta(request: Request) -> ContentMeta | None:
+    """The content metadata fields of a scan request (form fields or JSON keys), checked."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form(max_files=MAX_BATCH, max_fields=MAX_BATCH)
+        given: dict[str, object] = {k: v for k, v in form.multi_items() if k in CONTENT_FIELDS}
+        if len(given) != sum(1 for k, _ in form.multi_items() if k in CONTENT_FIELDS):
+            raise InputError("a content metadata field is given twice", hint="give each once")
+    else:
+        body = await request.json()  # read and checked by _media_inputs already
+        given = {k: v for k, v in body.items() if k in CONTENT_FIELDS}
+    return content_meta(given) if given else None
+
+
 @dataclass(frozen=True)
 class _ScanOptions:
     dihedral: bool
@@ -147,6 +200,7 @@ async def _scan_one(
     source: str,
     data: bytes,
     options: _ScanOptions,
+    content: ContentMeta | None = None,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     result = await run_in_threadpool(
@@ -159,6 +213,7 @@ async def _scan_one(
         include_low_quality=options.include_low_quality,
         with_provenance=options.provenance,
         principal=principal,
+        content=content,
     )
     metrics = request.app.state.metrics
     metrics.count("scan", result.matches)
@@ -170,8 +225,12 @@ async def _scan_one(
 @router.post(
     "/scan",
     response_model=ScanOut,
-    summary="Scan one file or URL: signals, matches against every bank, AI provenance, a scan id",
-    openapi_extra=_MEDIA_BODY,
+    summary="Scan one file or URL: signals, matches, AI provenance, the policy's decision",
+    description="Hashes the media, matches it against every bank, reads its AI provenance, "
+    "and decides by the active policy (`decision`: the rule that fired, why, and its "
+    "actions). Content metadata (`content_id`, `uploader_id`, `surface`, `country`: form "
+    "fields, or keys beside `url`) is given to the policy and kept with the scan record.",
+    openapi_extra=_SCAN_BODY,
 )
 async def scan(
     request: Request,
@@ -188,9 +247,12 @@ async def scan(
     ] = True,
 ) -> dict[str, Any]:
     (item,) = await _media_inputs(request, many=False)
+    content = await _content_meta(request)  # checked before anything is fetched
     data = await item.read(amparo)
     options = _ScanOptions(dihedral, include_low_quality, provenance)
-    return await _scan_one(request, amparo, principal, item.name, item.source, data, options)
+    return await _scan_one(
+        request, amparo, principal, item.name, item.source, data, options, content
+    )
 
 
 @router.post(
@@ -282,6 +344,13 @@ async def match(
     metrics = request.app.state.metrics
     metrics.count("match", [m for found in results for m in found], lookups=len(results))
     metrics.latency.labels("match").observe(time.perf_counter() - started)
+    rendered: dict[int, dict[str, Any]] = {}  # lookups that matched nothing share a decision
+
+    def shown(decision: Decision) -> dict[str, Any]:
+        if id(decision) not in rendered:
+            rendered[id(decision)] = decision.to_dict()
+        return rendered[id(decision)]
+
     # Answered as built: validating 10,000 results against the response model (which
     # documents them) would cost more than looking them up.
     return JSONResponse(
@@ -292,8 +361,9 @@ async def match(
                     "value": q.value,
                     "matched": bool(found),
                     "matches": [m.to_dict() for m in found],
+                    "decision": shown(decision),
                 }
-                for q, found in zip(queries, results, strict=True)
+                for q, found, decision in zip(queries, results, outcome.decisions, strict=True)
             ]
         }
     )

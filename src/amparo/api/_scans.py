@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from amparo import scan
 from amparo.api._deps import RuntimeDep, require_role
 from amparo.api._gate import GuardedRoute
-from amparo.api._schemas import MatchOut, ProvenanceOut
+from amparo.api._schemas import DecisionOut, MatchOut, ProvenanceOut
 from amparo.auth import Principal
 
 __all__ = ["router"]
@@ -36,6 +36,12 @@ class ScanRecordOut(BaseModel):
     matches: list[MatchOut]
     provenance: ProvenanceOut | None
     key_id: int | None = Field(description="The API key that asked, if any")
+    decision: DecisionOut | None = Field(
+        description="What the policy decided (null for scans made before policies)"
+    )
+    content: dict[str, str] | None = Field(
+        description="The caller's content metadata (content_id, uploader_id, surface, country)"
+    )
 
 
 class ScanListOut(BaseModel):

@@ -7,7 +7,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 __all__ = [
+    "ActionOut",
     "BankOut",
+    "DecisionOut",
     "EntryListOut",
     "EntryOut",
     "MatchListOut",
@@ -69,6 +71,29 @@ class ProvenanceOut(BaseModel):
     )
 
 
+class ActionOut(BaseModel):
+    kind: str = Field(description="block, quarantine, review, preserve, report, webhook or allow")
+    params: dict[str, str | int] = Field(
+        description="review: queue, priority (1 most urgent..5), sla_hours; preserve: days; "
+        "report: kind (ncmec or dsa; a draft is stored); webhook: endpoint; else none"
+    )
+
+
+class PolicyRefOut(BaseModel):
+    name: str
+    version: int | None = Field(description="Stored version; null for the built-in policy")
+    sha256: str = Field(description="SHA-256 of the policy text")
+
+
+class DecisionOut(BaseModel):
+    rule: str = Field(description="The rule that fired (the first whose conditions all hold)")
+    line: int = Field(description="Its line in the policy file")
+    reason: str = Field(description="Why it fired: the conditions that held, in words")
+    actions: list[ActionOut]
+    blocked: bool = Field(description="True when the content must not be served")
+    policy: PolicyRefOut
+
+
 class ScanOut(BaseModel):
     scan_id: str = Field(description="The scan record's id")
     signals: SignalsOut
@@ -76,6 +101,9 @@ class ScanOut(BaseModel):
     matched: bool
     matches: list[MatchOut] = Field(description="Closest first; one per bank entry and type")
     provenance: ProvenanceOut | None
+    decision: DecisionOut | None = Field(
+        description="What the active policy decided (see GET /v1/policy)"
+    )
 
 
 class MatchResultOut(BaseModel):
@@ -83,6 +111,10 @@ class MatchResultOut(BaseModel):
     value: str
     matched: bool
     matches: list[MatchOut]
+    decision: DecisionOut | None = Field(
+        description="What the active policy decided for this hash (recorded as a scan when "
+        "it matched or does more than allow)"
+    )
 
 
 class MatchListOut(BaseModel):

@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ledger": ("amparo.cli._ledger:app", "The tamper-evident ledger: proofs and audits."),
     "witness": ("amparo.cli._witness:app", "Witness other logs' checkpoints."),
     "reports": ("amparo.cli._reports:app", "Report drafts that policies asked for."),
+    "policy": ("amparo.cli._policy:app", "Check, try and activate the policy for scans."),
 }
 """Command name -> (``module:Typer app``, one-line help)."""
 

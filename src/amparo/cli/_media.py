@@ -2,8 +2,9 @@
 
 JSON output (``--json``, one object per file): ``signals`` is the API's shape (``pdq`` is
 ``{"hash", "quality", "low_quality"}``), ``match`` adds the API's scan fields (``scan_id``,
-``matched``, ``matches``, ``provenance``...). The flat ``md5``, ``sha256``, ``pdq`` (the hex),
-``pdq_quality`` (and ``pdq_dihedral``) keys of earlier releases stay: scripts read them.
+``matched``, ``matches``, ``provenance``, ``decision``...). The flat ``md5``, ``sha256``,
+``pdq`` (the hex), ``pdq_quality`` (and ``pdq_dihedral``) keys of earlier releases stay:
+scripts read them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -30,6 +31,9 @@ from amparo.cli._common import (
 from amparo.cli._progress import Reporter
 from amparo.errors import AmparoError, InputError
 from amparo.signals import Hasher
+
+if TYPE_CHECKING:  # the policy package loads matching and provenance: not for `amparo hash`
+    from amparo.policy import Decision
 
 __all__ = ["hash_app", "match_app", "scan_app"]
 
@@ -195,9 +199,19 @@ def match_command(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress.")] = False,
+    meta: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--meta",
+            help="Content metadata KEY=VALUE for the policy (content_id, uploader_id, "
+            "surface, country); repeatable; applies to every file.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Hash each file, match it against every bank, read its AI provenance, and record the
-    scan (a match also goes to the ledger).
+    """Hash each file, match it against every bank, read its AI provenance, decide by the
+    active policy (see `amparo policy`), and record the scan with its decision (a match or
+    a decision that does more than allow also goes to the ledger).
 
     Exit 1 if anything matched a bank, even when another file failed; else 2 if a file
     failed; else 0. An AI-provenance verdict alone does not change the exit code (see the
@@ -208,9 +222,12 @@ def match_command(
       amparo match upload.jpg
       amparo match uploads/ --json > results.jsonl
       amparo match /srv/uploads --resume scan.state --quiet
+      amparo scan upload.jpg --meta surface=chat --meta country=DE
     """
+    from amparo.cli._policy import parse_meta
     from amparo.usecases import scan_media  # the database stack: only for this command
 
+    content = parse_meta(meta)
     amparo = runtime(ctx)
     state = _Resume(resume)
     files = list(_walk(paths))
@@ -221,7 +238,9 @@ def match_command(
     if before and not quiet:
         err.print(f"skipping {len(before):,} file(s) already done (see {resume})", markup=False)
     show_unmatched = len(files) <= _TABLE_ALL_ROWS
-    table = Table("path", "matched", "bank", "entry", "type", "distance", "category", "provenance")
+    table = Table(
+        "path", "matched", "bank", "entry", "type", "distance", "category", "provenance", "decision"
+    )
     with Reporter("scanning", "files", total=len(todo), quiet=quiet or len(todo) < 2) as bar:
         for path in todo:
             try:
@@ -233,6 +252,7 @@ def match_command(
                     dihedral=dihedral,
                     include_low_quality=include_low_quality,
                     with_provenance=provenance,
+                    content=content,
                 )
             except AmparoError as exc:
                 failed = True
@@ -249,8 +269,9 @@ def match_command(
                 print(json.dumps({"path": str(path), **data, **_flat(data["signals"])}))
                 continue
             verdict = result.provenance.verdict if result.provenance else ""
-            if not result.matches and show_unmatched:
-                table.add_row(str(path), "no", "", "", "", "", "", verdict)
+            decided = _decided(result.decision)
+            if not result.matches and (show_unmatched or decided != "allow"):
+                table.add_row(str(path), "no", "", "", "", "", "", verdict, decided)
             for m in result.matches:
                 table.add_row(
                     str(path),
@@ -261,6 +282,7 @@ def match_command(
                     str(m.distance),
                     m.category or "",
                     verdict,
+                    decided,
                 )
     if not as_json and table.row_count:
         print_table(table)
@@ -274,6 +296,14 @@ def match_command(
         raise typer.Exit(EXIT_MATCH)
     if failed:
         raise typer.Exit(EXIT_INPUT)
+
+
+def _decided(decision: Decision | None) -> str:
+    """A decision in a table cell: its actions' kinds and the rule."""
+    if decision is None:
+        return ""
+    kinds = ", ".join(a.kind for a in decision.actions)
+    return kinds if kinds == "allow" else f"{kinds} ({decision.rule})"
 
 
 def _app() -> typer.Typer:

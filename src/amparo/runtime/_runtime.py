@@ -19,12 +19,15 @@ from amparo.events import Event
 from amparo.exchanges import CredentialBox
 from amparo.ledger import Ledger
 from amparo.matching import Matcher
+from amparo.policy import Policy, PolicyActivated
 from amparo.provenance import Classifier
 from amparo.runtime import _build
 from amparo.runtime._follower import CatalogFollower, IndexStatus
+from amparo.runtime._policy import PolicyHolder
 from amparo.runtime._scan_writer import ScanWriter
 from amparo.runtime._workers import PeriodicWorker
 from amparo.store import UnitOfWork, create_engine_for, migrate
+from amparo.usecases import DecisionEffect
 
 __all__ = ["Runtime"]
 
@@ -50,6 +53,7 @@ class Runtime:
         engine: Engine,
         *,
         classifiers: tuple[Classifier, ...] = (),
+        effects: tuple[DecisionEffect, ...] = (),
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -60,8 +64,11 @@ class Runtime:
         self.sessions = sessionmaker(engine, class_=UnitOfWork, expire_on_commit=False)
         snapshots = settings.data_dir / "index" if settings.index_snapshot_seconds > 0 else None
         self.follower = CatalogFollower(self.sessions, snapshot_dir=snapshots)
-        self.scans = ScanWriter(self.session)
-        self._listeners: list[Listener] = []
+        # What decisions make happen (vault, outbox, review) plugs in here: applied in
+        # each scan's transaction by the scan writer (see amparo.usecases.DecisionEffect).
+        self.scans = ScanWriter(self.session, effects=effects)
+        self.policies = PolicyHolder(self.sessions)
+        self._listeners: list[Listener] = [self._on_policy_events]
         self._workers: list[PeriodicWorker] = []
         self._started = False
 
@@ -72,11 +79,14 @@ class Runtime:
         *,
         run_migrations: bool = True,
         classifiers: tuple[Classifier, ...] = (),
+        effects: tuple[DecisionEffect, ...] = (),
     ) -> Runtime:
         """Check settings, connect, and bring the schema up to date.
 
         ``classifiers`` are external, vetted services (see :class:`amparo.provenance.Classifier`)
-        whose scores every scan adds to its provenance evidence.
+        whose scores every scan adds to its provenance evidence. ``effects`` are what a
+        scan's decision makes happen, applied in the scan's own transaction (see
+        :class:`amparo.usecases.DecisionEffect`); none by default.
 
         A database URL that cannot work (unknown scheme or driver, unreachable server, wrong
         port, missing database, refused login) is a :class:`ConfigError` naming the URL
@@ -105,7 +115,7 @@ class Runtime:
                 hint="check that the server runs at that host and port, that the database "
                 "exists (createdb) and that the user may log in; or fix AMPARO_DATABASE_URL",
             ) from None
-        return cls(settings, engine, classifiers=classifiers)
+        return cls(settings, engine, classifiers=classifiers, effects=effects)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -123,6 +133,19 @@ class Runtime:
             self.follower.ensure_loaded()
             self.follower.sync_if_older(self.settings.index_refresh_seconds)
         return self.follower.matcher
+
+    @property
+    def policy(self) -> Policy:
+        """The active policy (the built-in one until one is activated). Started (a server):
+        kept current by the ``policy`` worker and this process's activations. Unstarted
+        (the command line): loaded on first use, re-read after ``index_refresh_seconds``."""
+        if not self._started:
+            self.policies.sync_if_older(self.settings.index_refresh_seconds)
+        return self.policies.policy
+
+    def _on_policy_events(self, events: Sequence[Event]) -> None:
+        if any(isinstance(e, PolicyActivated) for e in events):
+            self.policies.sync()  # this process's own activation takes effect at once
 
     @property
     def keyring(self) -> auth.Keyring:
@@ -200,6 +223,7 @@ class Runtime:
         if self._started:
             return
         self.follower.load_keys()
+        self.policies.sync()  # decided by the active policy from the first scan
         self._started = True
         settings = self.settings
         self.scans.start()
@@ -212,6 +236,12 @@ class Runtime:
                 first_delay=settings.ledger_checkpoint_seconds,
             ),
             PeriodicWorker("key-use", 60.0, self._record_key_use, final_round=True),
+            PeriodicWorker(
+                "policy",
+                settings.index_refresh_seconds,
+                self.policies.sync,
+                first_delay=settings.index_refresh_seconds,
+            ),
         ]
         if settings.index_snapshot_seconds > 0:
             every = settings.index_snapshot_seconds
@@ -228,7 +258,7 @@ class Runtime:
             worker.start()
 
     def worker(self, name: str) -> PeriodicWorker:
-        """The started worker called ``name`` (catalog, ledger, key-use)."""
+        """The started worker called ``name`` (catalog, ledger, key-use, policy)."""
         for worker in self._workers:
             if worker.name == name:
                 return worker

@@ -11,6 +11,11 @@ committed with the next batch or at least every ``count_interval`` seconds. A cr
 at most that interval's counts of unmatched lookups, never a detection and never an
 acknowledged scan.
 
+Each record's decision has its effects (:class:`~amparo.usecases.DecisionEffect`) applied in
+the same unit of work, so a scan and what its decision makes happen commit together. When a
+group fails (an effect raised, say), each of its records is tried again alone: one bad
+record fails only its own scan.
+
 Without a started thread (the command line), :meth:`submit` commits at once.
 """
 
@@ -27,6 +32,7 @@ from dataclasses import dataclass
 from amparo import ledger
 from amparo.scan import ScanRecord, insert_scans
 from amparo.store import UnitOfWork
+from amparo.usecases import DecisionEffect
 
 __all__ = ["ScanWriter"]
 
@@ -39,6 +45,7 @@ Transactions = Callable[[], AbstractContextManager[UnitOfWork]]
 class _Item:
     record: ScanRecord
     done: Future[None]
+    media: bytes | None = None
 
 
 class ScanWriter:
@@ -50,8 +57,11 @@ class ScanWriter:
         *,
         max_batch: int = 512,
         count_interval: float = 1.0,
+        effects: tuple[DecisionEffect, ...] = (),
     ) -> None:
         self._transactions = transactions
+        self.effects = effects
+        """Applied to every decided record in its transaction (set before :meth:`start`)."""
         self._max_batch = max_batch
         self._count_interval = count_interval
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
@@ -64,10 +74,11 @@ class ScanWriter:
         self._thread = threading.Thread(target=self._run, name="amparo-scan-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, record: ScanRecord) -> Future[None]:
-        """Queue ``record``; the future completes once it is committed (or fails with the
-        error that stopped the commit)."""
-        item = _Item(record, Future())
+    def submit(self, record: ScanRecord, media: bytes | None = None) -> Future[None]:
+        """Queue ``record``; the future completes once it is committed with its decision's
+        effects (or fails with the error that stopped the commit). ``media`` is handed to
+        the effects: pass it only when the decision needs it (``Decision.needs_media``)."""
+        item = _Item(record, Future(), media)
         with self._gate:
             queued = self._thread is not None
             if queued:
@@ -135,13 +146,21 @@ class ScanWriter:
             with self._transactions() as uow:
                 records = [i.record for i in batch]
                 insert_scans(uow, records)
-                for record in records:
+                for item in batch:
+                    record = item.record
                     for event in record.events():
                         uow.emit(event)
+                    if record.decision is not None:
+                        for effect in self.effects:
+                            effect.apply(uow, record, record.decision, item.media)
                 ledger.count_scans(uow, len(records) + counted)
         except BaseException as exc:
             with self._count_lock:
                 self._counted += counted  # try again with the next batch
+            if len(batch) > 1 and isinstance(exc, Exception):
+                for item in batch:  # one at a time: only the bad record's scan fails
+                    self._commit([item])
+                return
             for item in batch:
                 item.done.set_exception(exc)
             if not isinstance(exc, Exception):

@@ -1,12 +1,21 @@
-"""Events of scans: a match, and AI-provenance findings. Never media, never prompts."""
+"""Events of scans: a match, AI-provenance findings, the policy's decision. Never media,
+never prompts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from amparo.events import Event, Fact
 
-__all__ = ["EvidenceFact", "MatchFact", "ScanMatched", "ScanProvenance"]
+__all__ = [
+    "ActionFact",
+    "EvidenceFact",
+    "MatchFact",
+    "ScanDecided",
+    "ScanMatched",
+    "ScanProvenance",
+]
 
 
 @dataclass(frozen=True)
@@ -65,3 +74,36 @@ class ScanProvenance(Event):
     key_id: int | None
     verdict: str
     evidence: tuple[EvidenceFact, ...]
+
+
+@dataclass(frozen=True)
+class ActionFact(Fact):
+    """One action of a decision: its kind and parameters (queue, days, report kind...)."""
+
+    kind: str
+    params: Mapping[str, str | int]
+
+
+@dataclass(frozen=True)
+class ScanDecided(Event):
+    """The active policy decided this for a scan: rule ``rule`` (at ``line`` of policy
+    ``policy_version``, whose text has ``policy_sha256``; version None is the built-in
+    policy) fired because of ``reason``, and these are the ``actions``.
+
+    Recorded with every scan the ledger records otherwise (a match, an AI signal) and with
+    every decision that does more than allow; a clean scan that is simply allowed is only
+    counted, like before policies.
+    """
+
+    kind = "scan.decide"
+
+    scan_id: str
+    source: str
+    key_id: int | None
+    rule: str
+    line: int
+    reason: str
+    actions: tuple[ActionFact, ...]
+    policy_name: str
+    policy_version: int | None
+    policy_sha256: str

@@ -10,8 +10,16 @@ from typing import Any
 
 from amparo.events import Event
 from amparo.matching import Match
+from amparo.policy import ContentMeta, Decision
 from amparo.provenance import ProvenanceReport
-from amparo.scan._events import EvidenceFact, MatchFact, ScanMatched, ScanProvenance
+from amparo.scan._events import (
+    ActionFact,
+    EvidenceFact,
+    MatchFact,
+    ScanDecided,
+    ScanMatched,
+    ScanProvenance,
+)
 from amparo.store import utcnow
 
 __all__ = ["ScanRecord", "new_scan_id"]
@@ -25,7 +33,9 @@ def new_scan_id() -> str:
 @dataclass(frozen=True)
 class ScanRecord:
     """One scan as stored. ``hashes`` are the signals looked up (type -> hex); ``provenance``
-    is the report *with* prompts (they are evidence; only this record keeps them)."""
+    is the report *with* prompts (they are evidence; only this record keeps them);
+    ``decision`` is what the active policy decided (None only for records made without a
+    policy), ``content`` the caller's content metadata."""
 
     scan_id: str
     source: str
@@ -36,9 +46,12 @@ class ScanRecord:
     provenance: ProvenanceReport | None
     key_id: int | None
     created_at: datetime = field(default_factory=utcnow)
+    decision: Decision | None = None
+    content: ContentMeta | None = None
 
     def events(self) -> Sequence[Event]:
-        """The ledger events this scan makes: a match, and an AI-provenance finding."""
+        """The ledger events this scan makes: a match, an AI-provenance finding, and the
+        decision (see :class:`ScanDecided` for when)."""
         out: list[Event] = []
         if self.matches:
             facts = tuple(
@@ -75,6 +88,22 @@ class ScanRecord:
             out.append(
                 ScanProvenance(self.scan_id, self.source, self.key_id, report.verdict, evidence)
             )
+        decision = self.decision
+        if decision is not None and (out or decision.acts):
+            out.append(
+                ScanDecided(
+                    self.scan_id,
+                    self.source,
+                    self.key_id,
+                    decision.rule,
+                    decision.line,
+                    decision.reason,
+                    tuple(ActionFact(a.kind, dict(a.params)) for a in decision.actions),
+                    decision.policy_name,
+                    decision.policy_version,
+                    decision.policy_sha256,
+                )
+            )
         return out
 
     def row(self) -> dict[str, Any]:
@@ -93,4 +122,6 @@ class ScanRecord:
             if self.provenance
             else None,
             "key_id": self.key_id,
+            "decision": self.decision.to_dict() if self.decision else None,
+            "content": self.content.to_dict() if self.content and not self.content.empty else None,
         }

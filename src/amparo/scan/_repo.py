@@ -23,7 +23,8 @@ MAX_PAGE = 1000
 @dataclass(frozen=True)
 class StoredScan:
     """One scan as recorded: what was seen (hashes, never media) and matched, when, from
-    which source and with which API key. Prompts found in a file stay in the record and are
+    which source and with which API key, what the policy decided (``decision``) and the
+    caller's content metadata (``content``). Prompts found in a file stay in the record and are
     left out here: this is what auditors and the API see."""
 
     scan_id: str
@@ -35,6 +36,8 @@ class StoredScan:
     matches: tuple[Mapping[str, Any], ...]
     provenance: Mapping[str, Any] | None
     key_id: int | None
+    decision: Mapping[str, Any] | None = None
+    content: Mapping[str, str] | None = None
 
     @property
     def matched(self) -> bool:
@@ -53,6 +56,8 @@ class StoredScan:
             "matches": [dict(m) for m in self.matches],
             "provenance": dict(self.provenance) if self.provenance is not None else None,
             "key_id": self.key_id,
+            "decision": dict(self.decision) if self.decision is not None else None,
+            "content": dict(self.content) if self.content is not None else None,
         }
 
 
@@ -77,6 +82,8 @@ def _stored(row: ScanRow) -> StoredScan:
         matches=tuple(row.matches or ()),
         provenance=_without_prompts(row.provenance),
         key_id=row.key_id,
+        decision=row.decision,
+        content=row.content,
     )
 
 

@@ -22,6 +22,8 @@ from amparo.store._models import (
     EntryRow,
     ExchangeRow,
     InstanceRow,
+    PolicyActivationRow,
+    PolicyRow,
     ScanRow,
     SignalRow,
 )
@@ -42,6 +44,8 @@ __all__ = [
     "LedgerScanTickRow",
     "LedgerStateRow",
     "LedgerTileRow",
+    "PolicyActivationRow",
+    "PolicyRow",
     "ReportDraftRow",
     "ScanRow",
     "SignalRow",

@@ -32,6 +32,8 @@ __all__ = [
     "EntryRow",
     "ExchangeRow",
     "InstanceRow",
+    "PolicyActivationRow",
+    "PolicyRow",
     "ScanRow",
     "SignalRow",
 ]
@@ -170,3 +172,33 @@ class ScanRow(Base):
     matches: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     key_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Policy (0004_policy): what the active policy decided, and the caller's content metadata.
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# -- Policy (migration 0004_policy) ---------------------------------------------------------
+
+
+class PolicyRow(Base):
+    """One stored version of a policy: its exact text (never changed once stored)."""
+
+    __tablename__ = "policies"
+
+    version: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(255))
+
+
+class PolicyActivationRow(Base):
+    """Each activation of a policy version; the newest names the active policy."""
+
+    __tablename__ = "policy_activations"
+
+    seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(BigInteger, ForeignKey("policies.version"), index=True)
+    activated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    activated_by: Mapped[str] = mapped_column(String(255))

@@ -5,26 +5,45 @@ work (or one scan record) per call. Adapters parse input, call one use case and 
 """
 
 from amparo.usecases._entries import MEDIA_SIGNALS, LowQualityError, add_media_entry, media_signals
+from amparo.usecases._policy import (
+    PolicyTest,
+    activate_policy,
+    active_policy_view,
+    check_policy,
+    policy_text,
+    try_policy_on_media,
+    try_policy_on_scan,
+)
 from amparo.usecases._scan import (
     HashMatches,
     ScanResult,
     match_hashes,
+    observe,
     queries_for,
     scan_media,
 )
-from amparo.usecases.base import ScanContext, ScanSink, Transactional
+from amparo.usecases.base import DecisionEffect, ScanContext, ScanSink, Transactional
 
 __all__ = [
     "MEDIA_SIGNALS",
+    "DecisionEffect",
     "HashMatches",
     "LowQualityError",
+    "PolicyTest",
     "ScanContext",
     "ScanResult",
     "ScanSink",
     "Transactional",
+    "activate_policy",
+    "active_policy_view",
     "add_media_entry",
+    "check_policy",
     "match_hashes",
     "media_signals",
+    "observe",
+    "policy_text",
     "queries_for",
     "scan_media",
+    "try_policy_on_media",
+    "try_policy_on_scan",
 ]

@@ -10,12 +10,20 @@ from typing import Any
 
 from amparo.auth import Principal
 from amparo.matching import Match, Query, merge_matches
+from amparo.policy import ContentMeta, Decision, ScanFacts, evaluate
 from amparo.provenance import ProvenanceReport, analyze
 from amparo.scan import ScanRecord, new_scan_id
 from amparo.signals import SIGNAL_TYPES, Signals
 from amparo.usecases.base import ScanContext
 
-__all__ = ["HashMatches", "ScanResult", "match_hashes", "queries_for", "scan_media"]
+__all__ = [
+    "HashMatches",
+    "ScanResult",
+    "match_hashes",
+    "observe",
+    "queries_for",
+    "scan_media",
+]
 
 _PDQ = SIGNAL_TYPES["pdq"].name
 _VIDEO_MD5 = SIGNAL_TYPES["video_md5"].name
@@ -28,6 +36,7 @@ class ScanResult:
     matches: tuple[Match, ...]
     low_quality: bool
     provenance: ProvenanceReport | None = None
+    decision: Decision | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The API/CLI form. Prompts found in the file are left out (the scan record has them)."""
@@ -38,6 +47,7 @@ class ScanResult:
             "matched": bool(self.matches),
             "matches": [m.to_dict() for m in self.matches],
             "provenance": self.provenance.to_dict() if self.provenance else None,
+            "decision": self.decision.to_dict() if self.decision else None,
         }
 
 
@@ -61,23 +71,15 @@ def queries_for(signals: Signals, *, dihedral: bool, include_low_quality: bool) 
     return queries
 
 
-def scan_media(
+def observe(
     ctx: ScanContext,
     data: bytes,
     *,
-    filename: str | None = None,
-    source: str = "upload",
     dihedral: bool = False,
     include_low_quality: bool = False,
     with_provenance: bool = True,
-    principal: Principal | None = None,
-) -> ScanResult:
-    """Hash ``data``, match it against every bank, read its AI provenance, record the scan.
-
-    Returns once the record (and, for a match or an AI signal, its ledger events) is
-    committed by the runtime's scan writer, in a group with other scans: CPU-bound, so
-    servers call it on a worker thread.
-    """
+) -> tuple[Signals, ProvenanceReport | None, tuple[Match, ...]]:
+    """What a scan sees of ``data`` (signals, provenance, matches), recording nothing."""
     # A file whose pixels cannot be hashed is still scanned: its MD5 and SHA-256 are
     # matched, and signals.decode_error says why there is no PDQ. Provenance reuses the
     # hash's decode (a PNG or WebP is decoded once).
@@ -88,7 +90,37 @@ def scan_media(
             data, options=ctx.provenance_options, pixels=decoded, limits=ctx.hasher.limits
         )
     queries = queries_for(signals, dihedral=dihedral, include_low_quality=include_low_quality)
-    matches = tuple(merge_matches(ctx.matcher.lookup(queries)))
+    return signals, report, tuple(merge_matches(ctx.matcher.lookup(queries)))
+
+
+def scan_media(
+    ctx: ScanContext,
+    data: bytes,
+    *,
+    filename: str | None = None,
+    source: str = "upload",
+    dihedral: bool = False,
+    include_low_quality: bool = False,
+    with_provenance: bool = True,
+    principal: Principal | None = None,
+    content: ContentMeta | None = None,
+) -> ScanResult:
+    """Hash ``data``, match it against every bank, read its AI provenance, decide by the
+    active policy (with the caller's ``content`` metadata), record the scan.
+
+    Returns once the record (with its decision's ledger events and effects) is committed by
+    the runtime's scan writer, in a group with other scans: CPU-bound, so servers call it
+    on a worker thread. The media goes to the writer (for the effects: the vault) only when
+    the decision is to preserve or quarantine it.
+    """
+    signals, report, matches = observe(
+        ctx,
+        data,
+        dihedral=dihedral,
+        include_low_quality=include_low_quality,
+        with_provenance=with_provenance,
+    )
+    decision = evaluate(ctx.policy, ScanFacts.of(matches, report, content))
     pdq = signals.pdq
     record = ScanRecord(
         scan_id=new_scan_id(),
@@ -100,19 +132,23 @@ def scan_media(
         matches=matches,
         provenance=report,
         key_id=principal.key_id if principal else None,
+        decision=decision,
+        content=content,
     )
-    ctx.scans.submit(record).result()
+    ctx.scans.submit(record, data if decision.needs_media else None).result()
     low = pdq is not None and pdq.low_quality
-    return ScanResult(record.scan_id, signals, matches, low, report)
+    return ScanResult(record.scan_id, signals, matches, low, report, decision)
 
 
 @dataclass(frozen=True)
 class HashMatches:
-    """Matches per query, and the future of the commit of the matched ones' records (None
-    when nothing matched: unmatched lookups are only counted)."""
+    """Matches per query, the policy's decision per query, and the future of the commit of
+    the recorded ones (None when none was: lookups that matched nothing and were simply
+    allowed are only counted)."""
 
     results: list[list[Match]]
     committed: Future[None] | None
+    decisions: list[Decision]
 
 
 def match_hashes(
@@ -124,16 +160,24 @@ def match_hashes(
     banks: Collection[str] | None = None,
     rng: random.Random | None = None,
 ) -> HashMatches:
-    """Look up hashes (no media). Each matched lookup is recorded as a scan (source
-    ``hash``) with its ledger event; the others are counted.
+    """Look up hashes (no media) and decide each by the active policy. Each lookup that
+    matched, or whose decision does more than allow, is recorded as a scan (source
+    ``hash``) with its ledger events and the decision's effects; the others are counted.
 
     ``rng`` draws the bank enabled-ratio coin flip (see :meth:`Matcher.lookup`).
     """
     results = ctx.matcher.lookup(queries, only_enabled=only_enabled, banks=banks, rng=rng)
+    policy = ctx.policy
     futures: list[Future[None]] = []
+    decisions: list[Decision] = []
     unmatched = 0
+    # A lookup that matched nothing has the same facts as every other such lookup (no
+    # media, no metadata): decided once per request, not once per hash.
+    nothing = evaluate(policy, ScanFacts())
     for q, matches in zip(queries, results, strict=True):
-        if not matches:
+        decision = evaluate(policy, ScanFacts.of(matches, None)) if matches else nothing
+        decisions.append(decision)
+        if not matches and not decision.acts:
             unmatched += 1
             continue
         record = ScanRecord(
@@ -145,11 +189,12 @@ def match_hashes(
             matches=tuple(matches),
             provenance=None,
             key_id=principal.key_id if principal else None,
+            decision=decision,
         )
         futures.append(ctx.scans.submit(record))
     if unmatched:
         ctx.scans.count(unmatched)
-    return HashMatches(results, _all(futures))
+    return HashMatches(results, _all(futures), decisions)
 
 
 def _all(futures: list[Future[None]]) -> Future[None] | None:
