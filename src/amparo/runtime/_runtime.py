@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from amparo import auth, ledger
+from amparo import auth, evidence, ledger
 from amparo.config import Settings
 from amparo.errors import ConfigError, UnavailableError
 from amparo.events import Event
@@ -24,11 +24,13 @@ from amparo.runtime import _build
 from amparo.runtime._follower import CatalogFollower, IndexStatus
 from amparo.runtime._scan_writer import ScanWriter
 from amparo.runtime._workers import PeriodicWorker
-from amparo.store import UnitOfWork, create_engine_for, migrate
+from amparo.store import UnitOfWork, create_engine_for, migrate, utcnow
 
 __all__ = ["Runtime"]
 
 log = logging.getLogger(__name__)
+
+_PURGE_BATCH = 500
 
 Listener = Callable[[Sequence[Event]], None]
 
@@ -145,6 +147,11 @@ class Runtime:
         """The ledger configured by the settings (a dev key is generated when missing)."""
         return _build.ledger_from_settings(self.settings, self.engine)
 
+    @cached_property
+    def vault(self) -> evidence.Vault:
+        """The evidence vault configured by the settings (``AMPARO_EVIDENCE_*``)."""
+        return _build.evidence_vault(self.settings)
+
     def credential_box(self) -> CredentialBox:
         """The box that encrypts stored exchange credentials (``AMPARO_SECRET_KEY``)."""
         return _build.credential_box(self.settings)
@@ -212,6 +219,12 @@ class Runtime:
                 first_delay=settings.ledger_checkpoint_seconds,
             ),
             PeriodicWorker("key-use", 60.0, self._record_key_use, final_round=True),
+            PeriodicWorker(
+                "evidence-purge",
+                settings.evidence_purge_seconds,
+                self.purge_evidence,
+                first_delay=settings.evidence_purge_seconds,
+            ),
         ]
         if settings.index_snapshot_seconds > 0:
             every = settings.index_snapshot_seconds
@@ -228,11 +241,22 @@ class Runtime:
             worker.start()
 
     def worker(self, name: str) -> PeriodicWorker:
-        """The started worker called ``name`` (catalog, ledger, key-use)."""
+        """The started worker called ``name`` (catalog, ledger, key-use, evidence-purge)."""
         for worker in self._workers:
             if worker.name == name:
                 return worker
         raise LookupError(f"no running worker {name!r}")
+
+    def purge_evidence(self) -> int:
+        """Purge every evidence item whose retention ended and that no hold keeps, in
+        batches of one transaction each; the number purged (the ``evidence-purge`` job)."""
+        total = 0
+        while True:
+            with self.session() as uow:
+                batch = len(self.vault.purge(uow, now=utcnow(), limit=_PURGE_BATCH))
+            total += batch
+            if batch < _PURGE_BATCH:
+                return total
 
     def _record_key_use(self) -> None:
         used = self.follower.keyring.take_used()
