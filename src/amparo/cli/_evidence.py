@@ -205,7 +205,7 @@ def purge(
         with amparo.session() as uow:
             count = len(amparo.vault.purge(uow, item_ids=items, principal=_operator()))
     else:
-        count = amparo.purge_evidence()
+        count = len(amparo.purge_evidence(_operator()))
     out.print(f"purged {count} item(s)", markup=False)
 
 

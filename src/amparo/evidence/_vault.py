@@ -391,17 +391,19 @@ class Vault:
         keeps (at most ``limit`` per call); each is recorded as :class:`EvidencePurged` and
         its metadata stays as a tombstone.
 
-        ``item_ids`` targets items explicitly (``principal`` must be admin): an item under a
+        Without ``principal`` this is the purge job; a ``principal`` (an admin) is recorded
+        as the actor. ``item_ids`` targets items explicitly (an admin's): an item under a
         legal hold, still within its retention, or already purged refuses the whole call
         with a :class:`ConflictError` naming it, and nothing is purged.
         """
         when = now or self.clock()
+        if principal is not None:
+            principal.require("admin")
         if item_ids is None:
             rows = _repo.expired_rows(uow, when, limit)
         else:
             if principal is None:
                 raise InputError("purging named items needs a principal", hint="pass principal")
-            principal.require("admin")
             rows = _repo.item_rows(uow, [_item_id(i) for i in dict.fromkeys(item_ids)], lock=True)
             for row in rows:
                 self._check_purgeable(uow, row, when)

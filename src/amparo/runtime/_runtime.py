@@ -247,16 +247,17 @@ class Runtime:
                 return worker
         raise LookupError(f"no running worker {name!r}")
 
-    def purge_evidence(self) -> int:
+    def purge_evidence(self, principal: auth.Principal | None = None) -> list[str]:
         """Purge every evidence item whose retention ended and that no hold keeps, in
-        batches of one transaction each; the number purged (the ``evidence-purge`` job)."""
-        total = 0
+        batches of one transaction each; the ids purged. The ``evidence-purge`` job calls
+        it without a principal; a person's purge (an admin's) is recorded under their name."""
+        purged: list[str] = []
         while True:
             with self.session() as uow:
-                batch = len(self.vault.purge(uow, now=utcnow(), limit=_PURGE_BATCH))
-            total += batch
-            if batch < _PURGE_BATCH:
-                return total
+                batch = self.vault.purge(uow, now=utcnow(), principal=principal, limit=_PURGE_BATCH)
+            purged.extend(item.item_id for item in batch)
+            if len(batch) < _PURGE_BATCH:
+                return purged
 
     def _record_key_use(self) -> None:
         used = self.follower.keyring.take_used()
