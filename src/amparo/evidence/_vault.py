@@ -220,8 +220,10 @@ class Vault:
                 f"({self.store.location}/{row.storage_path})",
                 hint="restore the vault's storage from a backup",
             )
+        # The GCM tag authenticates the plaintext together with the row's facts (digest and
+        # size included), so a plaintext that opens is the one sealed: no second digest.
         data = open_sealed(data_key, row.nonce, blob, binding)
-        if data is None or len(data) != row.size or hashlib.sha256(data).hexdigest() != row.sha256:
+        if data is None or len(data) != row.size:
             raise EvidenceIntegrityError(
                 f"evidence item {row.id} failed its authentication check: its blob "
                 f"({self.store.location}/{row.storage_path}) or its metadata was changed, or "
