@@ -33,10 +33,7 @@ _HINT = "list items with `amparo evidence list` or GET /v1/evidence"
 
 def item_row(session: Session, item_id: str, *, lock: bool = False) -> EvidenceItemRow:
     """The row of ``item_id`` (locked for update when asked), or :class:`NotFoundError`."""
-    query = select(EvidenceItemRow).where(EvidenceItemRow.id == item_id)
-    if lock:
-        query = query.with_for_update()
-    row = session.scalars(query).one_or_none()
+    row = session.get(EvidenceItemRow, item_id, with_for_update=lock or None)
     if row is None:
         raise NotFoundError(f"no evidence item {item_id!r}", hint=_HINT)
     return row
