@@ -89,3 +89,40 @@ def test_an_export_needs_a_reason_and_items(amparo: Amparo, vault: Vault) -> Non
         vault.export_to(uow, [item.item_id], recipient, principal=INVESTIGATOR, reason="")
     with pytest.raises(InputError, match="at least one item"), amparo.session() as uow:
         vault.export_to(uow, [], recipient, principal=INVESTIGATOR, reason="r")
+
+
+def test_the_largest_export_fits_one_ledger_entry() -> None:
+    """A 1,000-item export (the most) with a long SSH recipient is one ledger record."""
+    from datetime import UTC, datetime
+
+    from amparo.ledger import MAX_RECORD_BYTES, canonical_record
+
+    event = EvidenceExported(
+        item_ids=tuple(f"0190a9f0-0000-7000-8000-{n:012d}" for n in range(1000)),
+        items_sha256="a" * 64,
+        recipient="ssh-rsa " + "A" * 4000,
+        archive_sha256="b" * 64,
+        actor_key_id=2**62,
+        actor="n" * 255,
+        role="investigator",
+        reason="r" * 1000,
+    )
+    assert len(canonical_record(event, datetime.now(UTC))) < MAX_RECORD_BYTES
+
+
+def test_export_records_the_items_digest(amparo: Amparo, vault: Vault, events: list[Event]) -> None:
+    identity = pyrage.x25519.Identity.generate()
+    with amparo.session() as uow:
+        a = vault.preserve(uow, b"one", source="scan")
+        b = vault.preserve(uow, b"two", source="scan")
+    with amparo.session() as uow:
+        vault.export_to(
+            uow,
+            [b.item_id, a.item_id],
+            str(identity.to_public()),
+            principal=INVESTIGATOR,
+            reason="r",
+        )
+    (event,) = [e for e in events if isinstance(e, EvidenceExported)]
+    lines = f"{b.item_id} {b.sha256}\n{a.item_id} {a.sha256}\n"
+    assert event.items_sha256 == hashlib.sha256(lines.encode()).hexdigest()

@@ -83,7 +83,7 @@ class PurgeOut(BaseModel):
 class ExportIn(BaseModel):
     item_ids: list[str] = Field(min_length=1, max_length=1000)
     recipient: str = Field(
-        max_length=16_000, description="age recipient: age1... or an SSH public key"
+        max_length=4096, description="age recipient: age1... or an SSH public key"
     )
     reason: str = Reason
 

@@ -67,12 +67,15 @@ class EvidenceListed(Event):
 
 @dataclass(frozen=True)
 class EvidenceExported(Event):
-    """Custody: items left the vault, encrypted to an age recipient."""
+    """Custody: items left the vault, encrypted to an age recipient. ``items_sha256`` is
+    the SHA-256 of the lines ``<item id> <sha256 of its plaintext>\n`` in ``item_ids``
+    order (an auditor recomputes it from the items' ``evidence.preserve`` entries), so a
+    1,000-item export stays one entry well under the ledger's record limit."""
 
     kind = "evidence.export"
 
     item_ids: tuple[str, ...]
-    sha256s: tuple[str, ...]
+    items_sha256: str
     recipient: str
     archive_sha256: str
     actor_key_id: int

@@ -22,9 +22,11 @@ from amparo import inputs
 from amparo.errors import InputError
 from amparo.evidence._model import EvidenceItem
 
-__all__ = ["EXPORT_FORMAT", "MAX_EXPORT_BYTES", "parse_recipient", "seal_export"]
+__all__ = ["EXPORT_FORMAT", "MAX_EXPORT_BYTES", "MAX_RECIPIENT", "parse_recipient", "seal_export"]
 
 EXPORT_FORMAT = "amparo-evidence-export/1"
+MAX_RECIPIENT = 4096
+"""The longest recipient accepted (an SSH RSA-4096 public key is about 750 characters)."""
 MAX_EXPORT_BYTES = 1024**3
 """The most plaintext one export carries (it is assembled in memory, never on disk)."""
 
@@ -39,6 +41,11 @@ def parse_recipient(text: str) -> Any:  # pyrage ships no type information
     inputs.check_text(text, what="the recipient")
     value = text.strip()
     shown = value if len(value) <= 80 else value[:77] + "..."
+    if len(value) > MAX_RECIPIENT:
+        raise InputError(
+            f"the recipient is {len(value):,} characters; the most is {MAX_RECIPIENT:,}",
+            hint=_RECIPIENT_HINT,
+        )
     try:
         if value.startswith("age1"):
             return pyrage.x25519.Recipient.from_str(value)

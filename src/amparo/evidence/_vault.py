@@ -494,7 +494,9 @@ class Vault:
         uow.emit(
             EvidenceExported(
                 item_ids=tuple(ids),
-                sha256s=tuple(r.sha256 for r in rows),
+                items_sha256=hashlib.sha256(
+                    "".join(f"{r.id} {r.sha256}\n" for r in rows).encode()
+                ).hexdigest(),
                 recipient=recipient.strip(),
                 archive_sha256=hashlib.sha256(archive).hexdigest(),
                 actor_key_id=principal.key_id,
