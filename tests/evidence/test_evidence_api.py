@@ -7,11 +7,12 @@ import io
 import tarfile
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pyrage
 from fastapi.testclient import TestClient
 
-from amparo.evidence import EvidenceItem
+from amparo.evidence import EvidenceItem, LocalKeyFile
 from amparo.runtime import Amparo
 from amparo.store import LedgerEntryRow, utcnow
 
@@ -148,3 +149,18 @@ def test_no_route_answers_media(client: TestClient, amparo: Amparo, headers: Hea
         assert r.headers["content-type"] == "application/json"
     _error(client.get("/v1/evidence/nope", headers=headers("admin")), 404, "not_found")
     _error(client.get("/v1/evidence?limit=0", headers=headers("admin")), 422, "invalid_input")
+
+
+def test_a_wrong_key_is_a_clear_503(
+    client: TestClient, amparo: Amparo, headers: Headers, tmp_path: Path
+) -> None:
+    item = _preserve(amparo)
+    amparo.vault.keys = LocalKeyFile(tmp_path / "another.key", create=True)
+    body = {
+        "item_ids": [item.item_id],
+        "recipient": str(pyrage.x25519.Identity.generate().to_public()),
+        "reason": "case 1",
+    }
+    r = client.post("/v1/evidence/export", json=body, headers=headers("admin"))
+    msg = _error(r, 503, "evidence_key_unavailable")
+    assert item.key_id in msg["message"] and "AMPARO_EVIDENCE_KEY_FILE" in msg["hint"]

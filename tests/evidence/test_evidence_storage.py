@@ -11,6 +11,7 @@ from vaultkit import principal
 from amparo.errors import ConfigError
 from amparo.evidence import (
     EvidenceIntegrityError,
+    EvidenceKeyError,
     FsspecBlobStore,
     LocalBlobStore,
     LocalKeyFile,
@@ -101,3 +102,26 @@ def test_s3_against_moto(amparo: Amparo, s3_endpoint: str, tmp_path: Path) -> No
     with amparo.session() as uow:
         vault.purge(uow, now=vault.clock().replace(year=2100))
     assert store.get(name) is None
+
+
+def test_settings_choose_an_fsspec_storage(tmp_path: Path, database_url: str) -> None:
+    from amparo.config import Settings
+
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        evidence_storage="memory://amparo-settings-vault",
+        evidence_key_file=tmp_path / "missing.key",
+    )
+    runtime = Amparo.open(settings)
+    try:
+        assert isinstance(runtime.vault.store, FsspecBlobStore)
+        assert runtime.vault.store.location == "memory://amparo-settings-vault"
+        # An explicit key file is never generated: its absence is named at first use.
+        with (
+            pytest.raises(EvidenceKeyError, match=r"missing\.key does not exist"),
+            runtime.session() as uow,
+        ):
+            runtime.vault.preserve(uow, b"x", source="scan")
+    finally:
+        runtime.close()
