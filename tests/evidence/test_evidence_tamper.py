@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 from vaultkit import principal
 
@@ -140,3 +142,26 @@ def test_purged_items_do_not_open(amparo: Amparo, vault: Vault, clock: object) -
         vault.purge(uow, now=item.retain_until)
     with pytest.raises(NotFoundError, match="was purged"):
         _read(amparo, vault, item.item_id)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    data=st.binary(min_size=0, max_size=2048),
+    where=st.floats(min_value=0, max_value=1, exclude_max=True),
+    bit=st.integers(min_value=0, max_value=7),
+)
+def test_any_flipped_bit_fails(
+    amparo: Amparo, vault: Vault, vault_dir: Path, data: bytes, where: float, bit: int
+) -> None:
+    """Property: flipping any one bit of any blob is detected; nothing is returned."""
+    item_id = _preserve(amparo, vault, data)
+    path = _blob(vault_dir, item_id)
+    blob = bytearray(path.read_bytes())
+    blob[int(where * len(blob))] ^= 1 << bit
+    path.write_bytes(bytes(blob))
+    with pytest.raises(EvidenceIntegrityError):
+        _read(amparo, vault, item_id)
