@@ -193,6 +193,38 @@ class Settings(BaseSettings):
         None, description="PEM private key of provenance_signing_cert."
     )
 
+    # evidence vault (amparo.evidence)
+    evidence_storage: str | None = Field(
+        None,
+        description="Where the evidence vault keeps sealed (encrypted) items: a directory, or "
+        "an fsspec URL such as s3://bucket/prefix (needs `pip install 'amparo[s3]'`). "
+        "Default: 'evidence' in the data directory.",
+    )
+    evidence_storage_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Options for an fsspec evidence storage, as JSON, e.g. "
+        '{"client_kwargs": {"endpoint_url": "https://s3.example.org"}}.',
+    )
+    evidence_key_file: Path | None = Field(
+        None,
+        description="The vault's key-encryption key (from `amparo evidence keygen`), which "
+        "wraps every item's data key. Default: evidence.key in the data directory, generated "
+        "there in dev when missing; required in prod. Back it up: without it evidence is lost.",
+    )
+    evidence_retention_days: int = Field(
+        365,
+        ge=1,
+        le=36600,
+        description="Days an item is kept unless policy says otherwise (default one year: "
+        "18 U.S.C. 2258A(h)); legal holds keep items longer.",
+    )
+    evidence_purge_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="How often a server purges evidence whose retention ended and that no "
+        "legal hold keeps.",
+    )
+
     @property
     def media(self) -> MediaLimits:
         """The media limits as the plain value the media package takes."""

@@ -25,6 +25,7 @@ RANKS = {
     "remote": 4,
     "ledger": 4,
     "auth": 4,
+    "evidence": 5,
     "banks": 5,
     "scan": 5,
     "policy": 5,

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from amparo import __version__
 from amparo.api import (
     _banks,
+    _evidence,
     _exchanges,
     _ledger,
     _ops,
@@ -100,6 +101,7 @@ def create_app(
         _scans.router,
         _reports.router,
         _policy.router,
+        _evidence.router,
     ):
         app.include_router(router)
     # Multipart batch bodies carry up to 16 files of the per-file limit.

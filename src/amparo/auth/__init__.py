@@ -4,7 +4,8 @@ Keys are shown once at creation and stored only as a SHA-256 digest. Servers aut
 from a :class:`Keyring` in memory, kept current from the change feed.
 
 Roles: ``admin`` may do everything; ``curator`` manages banks and exchanges; ``scanner``
-hashes, scans and matches; ``reviewer`` and ``auditor`` read what their work needs.
+hashes, scans and matches; ``reviewer`` and ``auditor`` read what their work needs;
+``investigator`` holds and exports evidence (``amparo.evidence``).
 """
 
 from amparo.auth._events import KeyCreated, KeyRevoked

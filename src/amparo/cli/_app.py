@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "witness": ("amparo.cli._witness:app", "Witness other logs' checkpoints."),
     "reports": ("amparo.cli._reports:app", "Report drafts that policies asked for."),
     "policy": ("amparo.cli._policy:app", "Check, try and activate the policy for scans."),
+    "evidence": ("amparo.cli._evidence:app", "The evidence vault: holds, purge, exports."),
 }
 """Command name -> (``module:Typer app``, one-line help)."""
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from amparo import exchanges, ledger
+from amparo import evidence, exchanges, ledger
 from amparo.config import Settings
 from amparo.errors import ConfigError
 from amparo.exchanges import CredentialBox
@@ -22,6 +22,7 @@ from amparo.signals import Hasher
 
 __all__ = [
     "credential_box",
+    "evidence_vault",
     "hasher",
     "ledger_from_settings",
     "provenance_options",
@@ -133,4 +134,17 @@ def ledger_from_settings(settings: Settings, engine: Engine) -> Ledger:
         witnesses=witnesses,
         quorum=settings.ledger_witness_quorum,
         tally_seconds=settings.ledger_tally_seconds,
+    )
+
+
+def evidence_vault(settings: Settings) -> evidence.Vault:
+    """The evidence vault: its storage (a directory or fsspec URL) and key-encryption key
+    (dev: generated in the data directory on first use when missing)."""
+    storage: str | Path = settings.evidence_storage or settings.data_path() / "evidence"
+    path = settings.evidence_key_file or settings.data_dir / "evidence.key"
+    create = settings.evidence_key_file is None and settings.env != "prod"
+    return evidence.Vault(
+        evidence.open_store(storage, settings.evidence_storage_options),
+        evidence.LocalKeyFile(path, create=create),
+        retention_days=settings.evidence_retention_days,
     )

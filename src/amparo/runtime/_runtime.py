@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from amparo import auth, ledger
+from amparo import auth, evidence, ledger
 from amparo.config import Settings
 from amparo.errors import ConfigError, UnavailableError
 from amparo.events import Event
@@ -26,12 +26,14 @@ from amparo.runtime._follower import CatalogFollower, IndexStatus
 from amparo.runtime._policy import PolicyHolder
 from amparo.runtime._scan_writer import ScanWriter
 from amparo.runtime._workers import PeriodicWorker
-from amparo.store import UnitOfWork, create_engine_for, migrate
-from amparo.usecases import DecisionEffect
+from amparo.store import UnitOfWork, create_engine_for, migrate, utcnow
+from amparo.usecases import ApplyDecision, DecisionEffect
 
 __all__ = ["Runtime"]
 
 log = logging.getLogger(__name__)
+
+_PURGE_BATCH = 500
 
 Listener = Callable[[Sequence[Event]], None]
 
@@ -66,7 +68,7 @@ class Runtime:
         self.follower = CatalogFollower(self.sessions, snapshot_dir=snapshots)
         # What decisions make happen (vault, outbox, review) plugs in here: applied in
         # each scan's transaction by the scan writer (see amparo.usecases.DecisionEffect).
-        self.scans = ScanWriter(self.session, effects=effects)
+        self.scans = ScanWriter(self.session, effects=(ApplyDecision(lambda: self.vault), *effects))
         self.policies = PolicyHolder(self.sessions)
         self._listeners: list[Listener] = [self._on_policy_events]
         self._workers: list[PeriodicWorker] = []
@@ -86,7 +88,8 @@ class Runtime:
         ``classifiers`` are external, vetted services (see :class:`amparo.provenance.Classifier`)
         whose scores every scan adds to its provenance evidence. ``effects`` are what a
         scan's decision makes happen, applied in the scan's own transaction (see
-        :class:`amparo.usecases.DecisionEffect`); none by default.
+        :class:`amparo.usecases.DecisionEffect`), after the built-in ones
+        (:class:`amparo.usecases.ApplyDecision`: the vault, report drafts...).
 
         A database URL that cannot work (unknown scheme or driver, unreachable server, wrong
         port, missing database, refused login) is a :class:`ConfigError` naming the URL
@@ -168,6 +171,11 @@ class Runtime:
         """The ledger configured by the settings (a dev key is generated when missing)."""
         return _build.ledger_from_settings(self.settings, self.engine)
 
+    @cached_property
+    def vault(self) -> evidence.Vault:
+        """The evidence vault configured by the settings (``AMPARO_EVIDENCE_*``)."""
+        return _build.evidence_vault(self.settings)
+
     def credential_box(self) -> CredentialBox:
         """The box that encrypts stored exchange credentials (``AMPARO_SECRET_KEY``)."""
         return _build.credential_box(self.settings)
@@ -242,6 +250,12 @@ class Runtime:
                 self.policies.sync,
                 first_delay=settings.index_refresh_seconds,
             ),
+            PeriodicWorker(
+                "evidence-purge",
+                settings.evidence_purge_seconds,
+                self.purge_evidence,
+                first_delay=settings.evidence_purge_seconds,
+            ),
         ]
         if settings.index_snapshot_seconds > 0:
             every = settings.index_snapshot_seconds
@@ -258,11 +272,24 @@ class Runtime:
             worker.start()
 
     def worker(self, name: str) -> PeriodicWorker:
-        """The started worker called ``name`` (catalog, ledger, key-use, policy)."""
+        """The started worker called ``name`` (catalog, ledger, key-use, policy,
+        evidence-purge)."""
         for worker in self._workers:
             if worker.name == name:
                 return worker
         raise LookupError(f"no running worker {name!r}")
+
+    def purge_evidence(self, principal: auth.Principal | None = None) -> list[str]:
+        """Purge every evidence item whose retention ended and that no hold keeps, in
+        batches of one transaction each; the ids purged. The ``evidence-purge`` job calls
+        it without a principal; a person's purge (an admin's) is recorded under their name."""
+        purged: list[str] = []
+        while True:
+            with self.session() as uow:
+                batch = self.vault.purge(uow, now=utcnow(), principal=principal, limit=_PURGE_BATCH)
+            purged.extend(item.item_id for item in batch)
+            if len(batch) < _PURGE_BATCH:
+                return purged
 
     def _record_key_use(self) -> None:
         used = self.follower.keyring.take_used()

@@ -30,6 +30,8 @@ __all__ = [
     "BankRow",
     "ChangeRow",
     "EntryRow",
+    "EvidenceHoldRow",
+    "EvidenceItemRow",
     "ExchangeRow",
     "InstanceRow",
     "PolicyActivationRow",
@@ -202,3 +204,49 @@ class PolicyActivationRow(Base):
     version: Mapped[int] = mapped_column(BigInteger, ForeignKey("policies.version"), index=True)
     activated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     activated_by: Mapped[str] = mapped_column(String(255))
+
+
+# -- evidence vault (amparo.evidence) --------------------------------------------------------
+
+
+class EvidenceItemRow(Base):
+    """One sealed item of the evidence vault: its facts, wrapped data key and nonce; the
+    ciphertext lives in the vault's storage at ``storage_path``. Never holds plaintext. A
+    purged item keeps its row as a tombstone, without its wrapped key."""
+
+    __tablename__ = "evidence_items"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str | None] = mapped_column(String(255))
+    scan_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    cipher: Mapped[str] = mapped_column(String(16))
+    key_id: Mapped[str] = mapped_column(String(255))
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    storage_path: Mapped[str] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retain_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EvidenceHoldRow(Base):
+    """A legal hold on an evidence item: who placed it, why and when; and its release."""
+
+    __tablename__ = "evidence_holds"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("evidence_items.id", ondelete="RESTRICT"), index=True
+    )
+    placed_by: Mapped[str] = mapped_column(String(255))
+    placed_by_key_id: Mapped[int] = mapped_column(BigInteger)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    released_by: Mapped[str | None] = mapped_column(String(255))
+    released_by_key_id: Mapped[int | None] = mapped_column(BigInteger)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    release_reason: Mapped[str | None] = mapped_column(Text)

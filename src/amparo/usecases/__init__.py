@@ -4,6 +4,7 @@ Each is a function over narrow interfaces (:mod:`amparo.usecases.base`), with on
 work (or one scan record) per call. Adapters parse input, call one use case and render.
 """
 
+from amparo.usecases._effects import ApplyDecision
 from amparo.usecases._entries import MEDIA_SIGNALS, LowQualityError, add_media_entry, media_signals
 from amparo.usecases._policy import (
     PolicyTest,
@@ -26,6 +27,7 @@ from amparo.usecases.base import DecisionEffect, ScanContext, ScanSink, Transact
 
 __all__ = [
     "MEDIA_SIGNALS",
+    "ApplyDecision",
     "DecisionEffect",
     "HashMatches",
     "LowQualityError",

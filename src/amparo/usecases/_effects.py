@@ -1,0 +1,46 @@
+"""What a decision makes happen, in its scan's transaction: the default effect.
+
+One effect, in a fixed order, because later steps use earlier ones' results: the media is
+sealed in the evidence vault first (``preserve``, and ``quarantine``, which keeps it out of
+reach until a person decides), then report drafts are stored with the scan's facts. Each step
+emits its own ledger event in the same unit of work, so the scan, its decision and every
+action it caused commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from amparo import reporting
+from amparo.evidence import Vault
+from amparo.policy import Decision
+from amparo.scan import ScanRecord
+from amparo.store import UnitOfWork
+
+__all__ = ["ApplyDecision"]
+
+
+class ApplyDecision:
+    """The :class:`~amparo.usecases.DecisionEffect` every runtime applies.
+
+    ``vault`` is called only when media must be kept, so a server whose policy never
+    preserves needs no vault key.
+    """
+
+    def __init__(self, vault: Callable[[], Vault]) -> None:
+        self._vault = vault
+
+    def apply(
+        self, uow: UnitOfWork, record: ScanRecord, decision: Decision, media: bytes | None
+    ) -> None:
+        if media is not None and decision.needs_media:
+            self._vault().preserve(
+                uow,
+                media,
+                source="scan",
+                scan_id=record.scan_id,
+                retention_days=decision.preserve_days,
+            )
+        content = record.content.to_dict() if record.content is not None else {}
+        for kind in decision.reports:
+            reporting.draft_report(uow, kind, record, content, rule=decision.rule)
