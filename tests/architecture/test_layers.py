@@ -25,12 +25,15 @@ RANKS = {
     "remote": 4,
     "ledger": 4,
     "auth": 4,
+    "accounts": 4,
     "banks": 5,
     "scan": 5,
     "exchanges": 6,
     "usecases": 7,
+    "review": 7,
     "runtime": 8,
     "api": 9,
+    "web": 9,
     "cli": 10,
 }
 

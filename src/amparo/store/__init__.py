@@ -22,8 +22,12 @@ from amparo.store._models import (
     EntryRow,
     ExchangeRow,
     InstanceRow,
+    ReviewItemRow,
+    ReviewRevealRow,
     ScanRow,
     SignalRow,
+    UserRow,
+    UserSessionRow,
 )
 from amparo.store._uow import UnitOfWork
 from amparo.store._witness import WitnessStore
@@ -41,10 +45,14 @@ __all__ = [
     "LedgerScanTickRow",
     "LedgerStateRow",
     "LedgerTileRow",
+    "ReviewItemRow",
+    "ReviewRevealRow",
     "ScanRow",
     "SignalRow",
     "UTCDateTime",
     "UnitOfWork",
+    "UserRow",
+    "UserSessionRow",
     "WitnessStore",
     "create_engine_for",
     "database_instance",
