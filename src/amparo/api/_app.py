@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from amparo import __version__
-from amparo.api import _banks, _exchanges, _ledger, _ops, _provenance, _scan, _scans, hma
+from amparo import __version__, web
+from amparo.api import _banks, _exchanges, _ledger, _ops, _provenance, _review, _scan, _scans, hma
 from amparo.api._docs import install_docs
 from amparo.api._errors import install_error_handlers
 from amparo.api._gate import MAX_FORM_PARTS, Gate
@@ -83,10 +83,12 @@ def create_app(
         _ledger.router,
         _provenance.router,
         _scans.router,
+        _review.router,
     ):
         app.include_router(router)
     # Multipart batch bodies carry up to 16 files of the per-file limit.
     upload_limit = settings.media.max_bytes * MAX_FORM_PARTS + 2**20
-    app.add_middleware(Gate, runtime=runtime, upload_limit=upload_limit)
+    console = web.mount_console(app, runtime)  # /review: people's console (session cookies)
+    app.add_middleware(Gate, runtime=runtime, upload_limit=upload_limit, console=console)
     app.add_middleware(RequestLog)  # outermost: refusals by the gate carry a request id too
     return app
