@@ -126,3 +126,26 @@ def ledger_kinds(amparo: Runtime) -> list[str]:
 
     with amparo.session() as s:
         return list(s.scalars(select(LedgerEntryRow.kind).order_by(LedgerEntryRow.id)))
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(amparo: Runtime, name: str, role: str = "reviewer") -> str:
+    """Create an account with :data:`PASSWORD`; return its TOTP secret."""
+    from amparo import accounts
+
+    with amparo.session() as s:
+        new = accounts.create_user(
+            s, name=name, role=role, password=PASSWORD, box=amparo.credential_box()
+        )
+    return new.totp_secret
+
+
+def totp(secret: str, offset: int = 0) -> str:
+    """The TOTP code of ``secret`` now (``offset`` steps of 30 s later)."""
+    import time
+
+    import pyotp
+
+    return pyotp.TOTP(secret).at(time.time() + 30 * offset)

@@ -198,7 +198,7 @@ def session_view(session: Session, token: str | None, now: datetime | None = Non
     ).first()
     if found is None:
         raise AuthenticationError("your session is unknown; please log in again")
-    srow, urow = found.tuple()
+    srow, urow = found[0], found[1]
     if srow.ended_at is not None or srow.expires_at <= now or urow.disabled_at is not None:
         raise AuthenticationError("your session has ended; please log in again")
     return SessionView(srow.id, to_user(urow), srow.csrf, srow.expires_at, urow.break_until)
@@ -213,7 +213,7 @@ def end_session(uow: UnitOfWork, session_id: str) -> None:
     ).first()
     if found is None:
         return
-    srow, urow = found.tuple()
+    srow, urow = found[0], found[1]
     if srow.ended_at is None:
         srow.ended_at = utcnow()
         uow.flush()
