@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from reviewfactory import PASSWORD, ledger_kinds, make_user, totp
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -17,6 +16,7 @@ from amparo.config import Settings
 from amparo.errors import AuthenticationError, ConflictError, InputError, NotFoundError
 from amparo.runtime import Runtime
 from amparo.store import UserRow, utcnow
+from reviewfactory import PASSWORD, ledger_kinds, make_user, totp
 
 POLICY = accounts.LoginPolicy(max_failures=4, lockout_seconds=60, session_seconds=3600)
 

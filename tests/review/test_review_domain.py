@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from reviewfactory import BANK, ledger_kinds, queue_matched
 from sqlalchemy import select
 
 from amparo import banks, review
@@ -16,6 +15,7 @@ from amparo.auth import Principal
 from amparo.errors import InputError, NotFoundError, PermissionDeniedError
 from amparo.runtime import Runtime
 from amparo.store import LedgerEntryRow, utcnow
+from reviewfactory import BANK, ledger_kinds, queue_matched
 
 ANA = Principal(1, "ana", "reviewer", kind="user")
 BEN = Principal(2, "ben", "reviewer", kind="user")

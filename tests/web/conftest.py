@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from reviewfactory import PASSWORD, MemoryVault, make_user, totp
 
 from amparo import web
 from amparo.api import create_app
 from amparo.config import Settings
 from amparo.runtime import Runtime
+from reviewfactory import PASSWORD, MemoryVault, make_user, totp
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

@@ -8,9 +8,12 @@ import io
 from collections.abc import Callable
 
 import pytest
-from conftest import csrf_of
 from fastapi.testclient import TestClient
 from PIL import Image
+
+from amparo import review
+from amparo.runtime import Runtime
+from conftest import csrf_of
 from reviewfactory import (
     PASSWORD,
     MemoryVault,
@@ -20,9 +23,6 @@ from reviewfactory import (
     queue_matched,
     totp,
 )
-
-from amparo import review
-from amparo.runtime import Runtime
 
 Browser = Callable[..., TestClient]
 

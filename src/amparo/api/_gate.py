@@ -82,11 +82,10 @@ PUBLIC_PATHS = ("/healthz", "/readyz", "/status", "/ledger/", "/docs", "/redoc",
 
 
 class CookieAuth(Protocol):
-    """How the gate authenticates the paths of a cookie-session front end (the console)."""
+    """How the gate authenticates the paths of a cookie-session front end (the console):
+    every path at or under ``prefix`` (then no API key is asked for)."""
 
-    def covers(self, path: str) -> bool:
-        """Whether ``path`` belongs to the front end (then no API key is asked for)."""
-        ...
+    prefix: str
 
     def public(self, path: str) -> bool:
         """Whether ``path`` needs no session (its login page, its static files)."""
@@ -193,6 +192,7 @@ class Gate:
         self.runtime = runtime
         self.upload_limit = upload_limit
         self.console = console
+        self._console_paths = (console.prefix, console.prefix + "/") if console else ("", "")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -200,7 +200,8 @@ class Gate:
             return
         headers = Headers(scope=scope)
         console = self.console
-        if console is not None and console.covers(scope["path"]):
+        exact, under = self._console_paths
+        if console is not None and (scope["path"] == exact or scope["path"].startswith(under)):
             if not console.public(scope["path"]):
                 try:
                     principal = await console.authenticate(scope)

@@ -10,12 +10,9 @@ Keyboard-driven; its script and styles are served by Amparo (no CDN).
 :func:`mount_console` adds it to an app; :func:`set_media_source` connects the vault.
 """
 
-from fastapi import FastAPI
-
-from amparo.review import MediaSource
-from amparo.runtime import Runtime
 from amparo.web._auth import LOGIN_COOKIE, PREFIX, SESSION_COOKIE, ConsoleAuth, CsrfError
 from amparo.web._console import Console
+from amparo.web._mount import mount_console, set_media_source
 
 __all__ = [
     "LOGIN_COOKIE",
@@ -27,18 +24,3 @@ __all__ = [
     "mount_console",
     "set_media_source",
 ]
-
-
-def mount_console(app: FastAPI, runtime: Runtime, media: MediaSource | None = None) -> ConsoleAuth:
-    """Mount the console at :data:`PREFIX` of ``app``; return the authenticator the app's
-    gate must be given (``Gate(..., console=...)``)."""
-    console = Console(runtime, media)
-    app.state.review_console = console
-    app.mount(PREFIX, console.app, name="review-console")
-    return ConsoleAuth(runtime)
-
-
-def set_media_source(app: FastAPI, media: MediaSource | None) -> None:
-    """Connect the console of ``app`` to where item media comes from (the evidence vault)."""
-    console: Console = app.state.review_console
-    console.media = media

@@ -89,10 +89,6 @@ class ConsoleAuth:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
-    def covers(self, path: str) -> bool:
-        """Whether ``path`` is the console's (the gate then asks this class, not a key)."""
-        return path == PREFIX or path.startswith(PREFIX + "/")
-
     def public(self, path: str) -> bool:
         """The login page and the console's own scripts and styles need no session."""
         return any(path == p or (p.endswith("/") and path.startswith(p)) for p in _PUBLIC)
