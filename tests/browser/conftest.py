@@ -37,6 +37,7 @@ ARGS = [
     "--disable-sync",
 ]
 
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
