@@ -236,3 +236,30 @@ def test_a_verdict_is_accepted_exactly_when_it_is_consistent(
         assert not consistent
     else:
         assert consistent
+
+
+def test_two_reviewers_claiming_at_the_same_moment(amparo: Runtime) -> None:
+    import threading
+
+    q = queue_matched(amparo)
+    barrier = threading.Barrier(2)
+    won: list[str] = []
+    lost: list[str] = []
+
+    def claim(who: Principal) -> None:
+        barrier.wait()
+        try:
+            _claim(amparo, q.item_id, who)
+            won.append(who.name)
+        except review.ClaimConflictError:
+            lost.append(who.name)
+
+    threads = [threading.Thread(target=claim, args=(p,)) for p in (ANA, BEN)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(won) == 1 and len(lost) == 1
+    with amparo.session() as s:
+        assert review.get_item(s, q.item_id).claimed_by == f"user:{won[0]}"
+    assert ledger_kinds(amparo).count("review.claim") == 1

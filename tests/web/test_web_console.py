@@ -323,3 +323,23 @@ def test_bad_item_ids_are_clear_errors(browser_of: Browser) -> None:
         r = ana.get(path)
         assert r.status_code == 404 and "no review item" in r.text
     assert ana.get("/review/nothing-here").status_code == 404
+
+
+def test_repeated_failed_logins_lock_the_account(console_app: TestClient, amparo: Runtime) -> None:
+    secret = make_user(amparo, "ana")
+    statuses = []
+    for _ in range(amparo.settings.review_max_failed_logins + 1):
+        page = console_app.get("/review/login")
+        r = console_app.post(
+            "/review/login",
+            data={
+                "csrf": csrf_of(page.text),
+                "name": "ana",
+                "password": "not the password",
+                "code": totp(secret),
+            },
+            follow_redirects=False,
+        )
+        statuses.append(r.status_code)
+    assert statuses[0] == 401 and statuses[-1] == 429
+    assert "locked after too many failed logins" in r.text
