@@ -149,3 +149,12 @@ def totp(secret: str, offset: int = 0) -> str:
     import pyotp
 
     return pyotp.TOTP(secret).at(time.time() + 30 * offset)
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token in a console page's first form."""
+    import re
+
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)

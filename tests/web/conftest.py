@@ -3,7 +3,6 @@ vault connected to it, accounts and a helper that logs in through the form."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -13,15 +12,7 @@ from amparo import web
 from amparo.api import create_app
 from amparo.config import Settings
 from amparo.runtime import Runtime
-from reviewfactory import PASSWORD, MemoryVault, make_user, totp
-
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
+from reviewfactory import PASSWORD, MemoryVault, csrf_of, make_user, totp
 
 
 @pytest.fixture

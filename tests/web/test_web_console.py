@@ -13,11 +13,11 @@ from PIL import Image
 
 from amparo import review
 from amparo.runtime import Runtime
-from conftest import csrf_of
 from reviewfactory import (
     PASSWORD,
     MemoryVault,
     animated_gif,
+    csrf_of,
     ledger_kinds,
     make_user,
     queue_matched,
