@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -168,7 +168,7 @@ class Verdict:
     action: Literal["disable_entry", "allow_list"] | None = None
     bank: str | None = None
     entry_id: int | None = None
-    note: str | None = field(default=None)
+    note: str | None = None
 
     def checked(self) -> Verdict:
         """This verdict if it is complete and consistent, else :class:`InputError`."""

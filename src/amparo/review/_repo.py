@@ -57,8 +57,8 @@ def insert_item(session: Session, **values: Any) -> ReviewItemRow:
 def item_row(session: Session, item_id: int) -> ReviewItemRow | None:
     if not 0 < item_id < 2**63:
         return None
-    row = session.get(ReviewItemRow, item_id, populate_existing=True)
-    return row
+    # populate_existing: the claim and decision UPDATEs bypass the session's identity map.
+    return session.get(ReviewItemRow, item_id, populate_existing=True)
 
 
 def items(
@@ -118,14 +118,13 @@ def take_claim(session: Session, item_id: int, actor: str, now: datetime, until:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def take_decision(
-    session: Session, item_id: int, actor: str, decision: str, now: datetime, *, claimed: bool
-) -> bool:
-    """Mark the item decided if it is open (and, when ``claimed``, held by ``actor``)."""
+def take_decision(session: Session, item_id: int, actor: str, decision: str, now: datetime) -> bool:
+    """Mark the item decided if it is open and ``actor`` holds a live claim on it (one
+    atomic statement: of two decisions racing, exactly one is made)."""
     row = ReviewItemRow
-    query = update(row).where(row.id == item_id, row.status == "open")
-    if claimed:
-        query = query.where(row.claimed_by == actor, row.claimed_until > now)
+    query = update(row).where(
+        row.id == item_id, row.status == "open", row.claimed_by == actor, row.claimed_until > now
+    )
     result = session.execute(
         query.values(
             status="decided", decision=decision, decided_by=actor, decided_at=now

@@ -28,7 +28,7 @@ from amparo.review._model import (
     check_queue,
 )
 from amparo.scan import StoredScan, get_scan
-from amparo.store import UnitOfWork, utcnow
+from amparo.store import ReviewItemRow, UnitOfWork, utcnow
 
 __all__ = [
     "ESCALATION_QUEUE",
@@ -122,7 +122,7 @@ def list_items(
     )
 
 
-def _row(session: Session, item_id: int) -> Any:
+def _row(session: Session, item_id: int) -> ReviewItemRow:
     row = _repo.item_row(session, item_id)
     if row is None:
         raise NotFoundError(
@@ -177,7 +177,7 @@ def claim_item(
     return _repo.to_item(_row(uow, item_id))
 
 
-def _decided(row: Any) -> AlreadyDecidedError:
+def _decided(row: ReviewItemRow) -> AlreadyDecidedError:
     return AlreadyDecidedError(
         f"review item {row.id} was already decided ({row.decision}) by {row.decided_by}",
         hint="a decision is final; list open items with GET /v1/review/items",
@@ -209,7 +209,7 @@ def decide_item(
     verdict = verdict.checked()
     now = now or utcnow()
     actor = principal.actor
-    if not _repo.take_decision(uow, item_id, actor, verdict.decision, now, claimed=True):
+    if not _repo.take_decision(uow, item_id, actor, verdict.decision, now):
         row = _row(uow, item_id)
         if row.status != "open":
             raise _decided(row)

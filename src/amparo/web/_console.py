@@ -274,9 +274,8 @@ class Console:
         seconds = int((view.break_until - now).total_seconds()) + 1
         return self.page("break.html", view=view, seconds=seconds, until=view.break_until)
 
-    async def item_page(
-        self, request: Request, revealed: bytes | None = None, status: int = 200
-    ) -> Response:
+    async def item_page(self, request: Request, revealed: bytes | None = None) -> Response:
+        """An item: its facts, and its media blurred (or ``revealed``, once, by a reveal)."""
         view, principal = self._reviewer(request)
         now = utcnow()
         if self._on_break(view, now):
@@ -317,11 +316,10 @@ class Console:
         data = await run_in_threadpool(load)
         ids: list[int] = data.pop("ids")
         position = ids.index(item_id) if item_id in ids else -1
-        image = revealed if revealed is not None else data.pop("preview")
-        data.pop("preview", None)
+        preview = data.pop("preview")
+        image = revealed if revealed is not None else preview
         return self.page(
             "item.html",
-            status,
             view=view,
             principal=principal,
             image=base64.b64encode(image).decode() if image else None,
