@@ -177,3 +177,15 @@ def test_users_cli(settings: Settings, amparo: Runtime, monkeypatch: pytest.Monk
         cli, ["users", "create", "bob", "--role", "reviewer", "--password-stdin"], input="short"
     )
     assert short.exit_code != 0 and "12 to 1024" in short.output
+
+
+def test_a_lost_secret_key_is_a_clear_error(amparo: Runtime) -> None:
+    from amparo.errors import ConfigError
+    from amparo.exchanges import CredentialBox
+
+    secret = make_user(amparo, "ana")
+    other = CredentialBox.from_secret("q" * 43 + "=")
+    with amparo.session() as s, pytest.raises(ConfigError, match="TOTP secret of user 'ana'"):
+        accounts.login(
+            s, name="ana", password=PASSWORD, code=totp(secret), box=other, policy=POLICY
+        )

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from amparo.accounts._events import UserLoggedIn, UserLoggedOut, UserLoginFailed
 from amparo.accounts._users import SecretBox, User, hasher, to_user
-from amparo.errors import AmparoError, AuthenticationError
+from amparo.errors import AmparoError, AuthenticationError, ConfigError
 from amparo.store import UnitOfWork, UserRow, UserSessionRow, utcnow
 
 __all__ = [
@@ -161,7 +161,14 @@ def login(
     if not _password_ok(row.password_hash, password):
         _fail(uow, row, "password", policy, now)
         return LoginOutcome(error=_locked(row.locked_until) if row.locked_until else wrong)
-    secret = box.decrypt(row.totp_secret, exchange=f"user {row.name}")["totp"]
+    try:
+        secret = box.decrypt(row.totp_secret, exchange=f"user {row.name}")["totp"]
+    except ConfigError as exc:
+        raise ConfigError(
+            f"the TOTP secret of user {row.name!r} cannot be decrypted with AMPARO_SECRET_KEY",
+            hint="set the secret key the account was created with (a rotated key goes "
+            "after the new one: NEW,OLD), or create the account again",
+        ) from exc
     step = _totp_step(secret, code, now)
     if step is None or step <= row.last_totp_step:
         _fail(uow, row, "totp" if step is None else "replayed_totp", policy, now)
