@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect
 
+from amparo import store
 from amparo.runtime import Runtime
 from amparo.store import migrate
 
@@ -13,10 +16,6 @@ TABLES = {"review_items", "review_reveals", "users", "user_sessions"}
 
 
 def _alembic(amparo: Runtime, *args: str) -> None:
-    from pathlib import Path
-
-    import amparo.store as store
-
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(store.__file__).parent / "migrations"))
     with amparo.engine.begin() as conn:
