@@ -225,6 +225,43 @@ class Settings(BaseSettings):
         "legal hold keeps.",
     )
 
+    # review console (issue 10): claims, exposure and breaks of the people who review media
+    review_claim_seconds: int = Field(
+        900, gt=0, le=86_400, description="How long a reviewer's claim on an item lasts."
+    )
+    review_shift_hours: float = Field(
+        8.0, gt=0, le=24, description="The shift over which a reviewer's reveals are counted."
+    )
+    review_max_reveals_per_shift: int = Field(
+        30, ge=0, description="Most unblurred views one reviewer may open per shift."
+    )
+    review_break_after_items: int = Field(
+        25, gt=0, description="Decisions in the console after which a break is enforced."
+    )
+    review_break_after_minutes: float = Field(
+        50.0, gt=0, description="Minutes of console work after which a break is enforced."
+    )
+    review_break_minutes: float = Field(
+        10.0, ge=0, description="Length of an enforced break, in minutes."
+    )
+    review_allow_list_bank: str = Field(
+        "LOCAL_ALLOW_LIST",
+        description="Bank that a false positive's hashes go to when the reviewer chooses "
+        "the allow-list (created when first needed).",
+    )
+    review_session_hours: float = Field(
+        8.0, gt=0, le=24, description="How long a console login lasts."
+    )
+    review_max_failed_logins: int = Field(
+        5, gt=0, description="Failed console logins in a row before the account locks."
+    )
+    review_lockout_seconds: int = Field(
+        60,
+        gt=0,
+        description="First lockout after too many failed logins; doubles with each further "
+        "failure (at most a day).",
+    )
+
     @property
     def media(self) -> MediaLimits:
         """The media limits as the plain value the media package takes."""

@@ -26,6 +26,7 @@ RANKS = {
     "ledger": 4,
     "auth": 4,
     "evidence": 5,
+    "accounts": 4,
     "banks": 5,
     "scan": 5,
     "policy": 5,
@@ -33,8 +34,10 @@ RANKS = {
     "exchanges": 6,
     "reporting": 6,
     "usecases": 7,
+    "review": 7,
     "runtime": 8,
     "api": 9,
+    "web": 9,
     "cli": 10,
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from amparo import banks, reporting
+from amparo import banks, reporting, review
 from amparo.auth import Principal
 from amparo.banks import NewEntry
 from amparo.media import synthetic
@@ -54,6 +54,13 @@ def test_a_match_is_sealed_in_the_vault_with_its_scan(amparo: Amparo, known: byt
         (item,) = amparo.vault.list_items(s, principal=ADMIN, scan_id=result.scan_id)
         assert amparo.vault.read(s, item.item_id, principal=ADMIN, reason="test") == known
     assert item.source == "scan"
+    with amparo.session() as s:  # the built-in policy also sends it to review, with its media
+        (queued,) = review.list_items(s, queue="known-material")
+    assert (queued.scan_id, queued.evidence_id, queued.priority) == (
+        result.scan_id,
+        item.item_id,
+        1000,
+    )
 
 
 def test_a_clean_scan_leaves_nothing_in_the_vault(amparo: Amparo, known: bytes) -> None:

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from amparo import __version__
+from amparo import __version__, web
 from amparo.api import (
     _banks,
     _evidence,
@@ -17,6 +17,7 @@ from amparo.api import (
     _policy,
     _provenance,
     _reports,
+    _review,
     _scan,
     _scans,
     hma,
@@ -102,10 +103,12 @@ def create_app(
         _reports.router,
         _policy.router,
         _evidence.router,
+        _review.router,
     ):
         app.include_router(router)
     # Multipart batch bodies carry up to 16 files of the per-file limit.
     upload_limit = settings.media.max_bytes * MAX_FORM_PARTS + 2**20
-    app.add_middleware(Gate, runtime=runtime, upload_limit=upload_limit)
+    console = web.mount_console(app, runtime)  # /review: people's console (session cookies)
+    app.add_middleware(Gate, runtime=runtime, upload_limit=upload_limit, console=console)
     app.add_middleware(RequestLog)  # outermost: refusals by the gate carry a request id too
     return app

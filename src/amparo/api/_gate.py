@@ -4,7 +4,11 @@ whether what they send is text and numbers Amparo can hold.
 In this order, each step before the next reads anything more:
 
 1. **The key**, checked against the in-memory keyring before a byte of the body is read: a
-   request without a valid one gets 401 (a 157 MB upload included, left unread).
+   request without a valid one gets 401 (a 157 MB upload included, left unread). Requests
+   under the review console's prefix are people's, not machines': there the console's
+   session cookie is checked instead (:class:`CookieAuth`, a database read), equally before
+   the body, and a request without a live session gets the console's refusal (a redirect
+   to its login page). API keys are not accepted there, and cookies nowhere else.
 2. **The size**: multipart uploads are bounded by the media limit (times the files a batch
    may carry), anything else by :data:`JSON_BODY_LIMIT`; 413 from the declared length, or as
    soon as the body passes the limit, whatever the route was doing with it.
@@ -29,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 from fastapi import Request, Response
@@ -38,6 +42,7 @@ from starlette.datastructures import FormData, Headers, UploadFile
 
 from amparo import inputs
 from amparo.api._errors import error_body
+from amparo.auth import Principal
 from amparo.errors import (
     AmparoError,
     AuthenticationError,
@@ -51,6 +56,7 @@ __all__ = [
     "JSON_BODY_LIMIT",
     "MAX_FORM_PARTS",
     "PUBLIC_PATHS",
+    "CookieAuth",
     "Gate",
     "GuardedRoute",
     "check_form",
@@ -73,6 +79,25 @@ MAX_FORM_PARTS = 16
 PUBLIC_PATHS = ("/healthz", "/readyz", "/status", "/ledger/", "/docs", "/redoc", "/openapi.json")
 """Served without a key: health, HMA's status, the public log (commitments only), the docs
 (and the assets they load)."""
+
+
+class CookieAuth(Protocol):
+    """How the gate authenticates the paths of a cookie-session front end (the console):
+    every path at or under ``prefix`` (then no API key is asked for)."""
+
+    prefix: str
+
+    def public(self, path: str) -> bool:
+        """Whether ``path`` needs no session (its login page, its static files)."""
+        ...
+
+    async def authenticate(self, scope: Scope) -> Principal:
+        """The person's principal, from the headers only; :class:`AuthenticationError`."""
+        ...
+
+    def refusal(self, exc: AuthenticationError) -> ASGIApp:
+        """The answer to a request without a live session."""
+        ...
 
 
 def _public(path: str) -> bool:
@@ -156,17 +181,35 @@ class Gate:
     """The ASGI middleware described in the module docstring. The principal goes to
     ``request.state.principal`` for the routes' role checks."""
 
-    def __init__(self, app: ASGIApp, runtime: Runtime, upload_limit: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        runtime: Runtime,
+        upload_limit: int,
+        console: CookieAuth | None = None,
+    ) -> None:
         self.app = app
         self.runtime = runtime
         self.upload_limit = upload_limit
+        self.console = console
+        self._console_paths = (console.prefix, console.prefix + "/") if console else ("", "")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if not _public(scope["path"]):
+        console = self.console
+        exact, under = self._console_paths
+        if console is not None and (scope["path"] == exact or scope["path"].startswith(under)):
+            if not console.public(scope["path"]):
+                try:
+                    principal = await console.authenticate(scope)
+                except AuthenticationError as exc:
+                    await console.refusal(exc)(scope, receive, send)
+                    return
+                scope.setdefault("state", {})["principal"] = principal
+        elif not _public(scope["path"]):
             presented = headers.get("x-api-key")
             scheme, _, token = (headers.get("authorization") or "").partition(" ")
             if presented is None and scheme.lower() == "bearer":

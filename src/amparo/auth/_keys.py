@@ -43,20 +43,28 @@ _HINT = (
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's id, name and role."""
+    """Who is calling: the key's id, name and role. ``kind`` is ``"key"`` for an API key
+    (a machine) and ``"user"`` for a person logged in to the review console, whose account
+    id is then ``key_id``."""
 
     key_id: int
     name: str
     role: str
     created_at: datetime | None = None
     revoked: bool = False
+    kind: str = "key"
+
+    @property
+    def actor(self) -> str:
+        """Who did it, as the ledger records it: ``key:NAME#ID`` or ``user:NAME``."""
+        return f"user:{self.name}" if self.kind == "user" else f"key:{self.name}#{self.key_id}"
 
     def require(self, *roles: str) -> None:
         """Raise :class:`PermissionDeniedError` unless this key has one of ``roles`` (or admin)."""
         if self.role == "admin" or self.role in roles:
             return
         raise PermissionDeniedError(
-            f"key {self.name!r} has role {self.role!r}; this needs {' or '.join(roles)}",
+            f"{self.kind} {self.name!r} has role {self.role!r}; this needs {' or '.join(roles)}",
             hint="use a key with that role, or ask an admin: amparo keys create --role ROLE",
         )
 

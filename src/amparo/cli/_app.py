@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reports": ("amparo.cli._reports:app", "Report drafts that policies asked for."),
     "policy": ("amparo.cli._policy:app", "Check, try and activate the policy for scans."),
     "evidence": ("amparo.cli._evidence:app", "The evidence vault: holds, purge, exports."),
+    "users": ("amparo.cli._users:app", "Manage accounts of people who use the review console."),
 }
 """Command name -> (``module:Typer app``, one-line help)."""
 

@@ -26,8 +26,12 @@ from amparo.store._models import (
     InstanceRow,
     PolicyActivationRow,
     PolicyRow,
+    ReviewItemRow,
+    ReviewRevealRow,
     ScanRow,
     SignalRow,
+    UserRow,
+    UserSessionRow,
 )
 from amparo.store._report_tables import ReportDraftRow
 from amparo.store._uow import UnitOfWork
@@ -51,10 +55,14 @@ __all__ = [
     "PolicyActivationRow",
     "PolicyRow",
     "ReportDraftRow",
+    "ReviewItemRow",
+    "ReviewRevealRow",
     "ScanRow",
     "SignalRow",
     "UTCDateTime",
     "UnitOfWork",
+    "UserRow",
+    "UserSessionRow",
     "WitnessStore",
     "create_engine_for",
     "database_instance",

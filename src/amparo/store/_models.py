@@ -36,8 +36,12 @@ __all__ = [
     "InstanceRow",
     "PolicyActivationRow",
     "PolicyRow",
+    "ReviewItemRow",
+    "ReviewRevealRow",
     "ScanRow",
     "SignalRow",
+    "UserRow",
+    "UserSessionRow",
 ]
 
 
@@ -250,3 +254,83 @@ class EvidenceHoldRow(Base):
     released_by_key_id: Mapped[int | None] = mapped_column(BigInteger)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     release_reason: Mapped[str | None] = mapped_column(Text)
+
+
+# -- review: queues of items for people to decide, their accounts and sessions (issue 10) ----
+
+
+class ReviewItemRow(Base):
+    """One scan sent to people for a decision: its queue, priority and deadline, who holds
+    its claim until when, and the decision once made. Never holds media (that stays in the
+    evidence vault, named by ``evidence_id``)."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (Index("ix_review_items_queue_status", "queue", "status"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    scan_id: Mapped[str] = mapped_column(String(36), index=True)
+    queue: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    sla_seconds: Mapped[int] = mapped_column(BigInteger)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rule: Mapped[str] = mapped_column(String(255))
+    evidence_id: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    claimed_by: Mapped[str | None] = mapped_column(String(300))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    decided_by: Mapped[str | None] = mapped_column(String(300))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewRevealRow(Base):
+    """One unblurred view of an item's media by one person: what the exposure cap counts."""
+
+    __tablename__ = "review_reveals"
+    __table_args__ = (Index("ix_review_reveals_actor_at", "actor", "revealed_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("review_items.id", ondelete="CASCADE")
+    )
+    actor: Mapped[str] = mapped_column(String(300))
+    revealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserRow(Base):
+    """A person's account for the review console: argon2 password digest, TOTP secret
+    (encrypted with the secret key), lockout counters and break state."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    totp_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    last_totp_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    streak_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    streak_items: Mapped[int] = mapped_column(Integer, default=0)
+    break_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSessionRow(Base):
+    """A console login: stored by the SHA-256 of its cookie, with its CSRF token."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

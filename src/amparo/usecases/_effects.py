@@ -2,7 +2,9 @@
 
 One effect, in a fixed order, because later steps use earlier ones' results: the media is
 sealed in the evidence vault first (``preserve``, and ``quarantine``, which keeps it out of
-reach until a person decides), then report drafts are stored with the scan's facts. Each step
+reach until a person decides), then the scan is queued for review with that evidence (the
+console shows media only from the vault), then report drafts are stored with the scan's
+facts. Each step
 emits its own ledger event in the same unit of work, so the scan, its decision and every
 action it caused commit together or not at all.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from amparo import reporting
+from amparo import reporting, review
 from amparo.evidence import Vault
 from amparo.policy import Decision
 from amparo.scan import ScanRecord
@@ -33,13 +35,30 @@ class ApplyDecision:
     def apply(
         self, uow: UnitOfWork, record: ScanRecord, decision: Decision, media: bytes | None
     ) -> None:
+        evidence_id = None
         if media is not None and decision.needs_media:
-            self._vault().preserve(
+            evidence_id = (
+                self._vault()
+                .preserve(
+                    uow,
+                    media,
+                    source="scan",
+                    scan_id=record.scan_id,
+                    retention_days=decision.preserve_days,
+                )
+                .item_id
+            )
+        asked = decision.review
+        if asked is not None:
+            review.enqueue_review(
                 uow,
-                media,
-                source="scan",
                 scan_id=record.scan_id,
-                retention_days=decision.preserve_days,
+                queue=str(asked.params["queue"]),
+                # Policy files rank 1 (most urgent) to 5; queues order 0-1000, higher first.
+                priority=(6 - int(asked.params["priority"])) * 200,
+                sla_seconds=int(asked.params["sla_hours"]) * 3600,
+                rule=decision.rule,
+                evidence_id=evidence_id,
             )
         content = record.content.to_dict() if record.content is not None else {}
         for kind in decision.reports:
