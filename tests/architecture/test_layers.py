@@ -28,6 +28,8 @@ RANKS = {
     "banks": 5,
     "scan": 5,
     "exchanges": 6,
+    "dsa": 6,
+    "cases": 6,
     "usecases": 7,
     "runtime": 8,
     "api": 9,
