@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from dumpfactory import Statement, write_dump
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -21,6 +20,7 @@ from amparo.dsa import ObservedDay
 from amparo.errors import InputError
 from amparo.runtime import Amparo
 from amparo.store import DsaDailyStatRow, LedgerEntryRow
+from dumpfactory import Statement, write_dump
 
 runner = CliRunner()
 
