@@ -8,7 +8,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from amparo import __version__
-from amparo.api import _banks, _dsa, _exchanges, _ledger, _ops, _provenance, _scan, _scans, hma
+from amparo.api import (
+    _banks,
+    _cases,
+    _dsa,
+    _exchanges,
+    _ledger,
+    _ops,
+    _provenance,
+    _scan,
+    _scans,
+    hma,
+)
 from amparo.api._docs import install_docs
 from amparo.api._errors import install_error_handlers
 from amparo.api._gate import MAX_FORM_PARTS, Gate
@@ -84,6 +95,7 @@ def create_app(
         _provenance.router,
         _scans.router,
         _dsa.router,
+        _cases.router,
     ):
         app.include_router(router)
     # Multipart batch bodies carry up to 16 files of the per-file limit.

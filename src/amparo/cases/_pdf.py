@@ -53,8 +53,9 @@ def summary_pdf(
     line(f"Encrypted to: {recipient}")
     line(
         "Evidence files are age-encrypted to the recipient; MANIFEST.sha256 lists every file's "
-        "SHA-256; proofs/ holds ledger inclusion proofs (check with `amparo ledger "
-        "check-proof FILE --vkey VKEY`, or the whole archive with `amparo case verify`)."
+        "SHA-256; proofs/ holds ledger inclusion proofs, each checked offline by "
+        "`amparo ledger check-proof FILE --vkey VKEY`; `amparo case verify ARCHIVE` checks "
+        "the whole archive."
     )
     pdf.ln(2)
     line(f"Items ({len(items)})", 12, "B")

@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ledger": ("amparo.cli._ledger:app", "The tamper-evident ledger: proofs and audits."),
     "witness": ("amparo.cli._witness:app", "Witness other logs' checkpoints."),
     "dsa": ("amparo.cli._dsa:app", "DSA Transparency Database: import dumps, cross-check."),
+    "case": ("amparo.cli._cases:app", "Case packages for prosecutors: export, verify."),
 }
 """Command name -> (``module:Typer app``, one-line help)."""
 
