@@ -54,46 +54,37 @@ def _text(column: str) -> str:
     return f"coalesce(CAST({column} AS VARCHAR), '')"
 
 
-_CSAM_RE = c.KEYWORD_CSAM + r"(_DEEPFAKE)?\b"
-
-_SELECT = f"""
+# One pass over the table, grouped by everything the aggregates need: the result has one
+# row per distinct combination (a few hundred per platform and day), whatever the table's
+# size. Dates are read from their first ten characters (YYYY-MM-DD). ``csam`` matches the
+# CSAM keyword and its deepfake variant, the only keyword that extends it.
+_GROUPED = f"""
 SELECT
-  coalesce(trim(CAST(platform_name AS VARCHAR)), '') AS platform,
-  CAST(TRY_CAST(created_at AS TIMESTAMP) AS DATE) AS dump_day,
-  CAST(TRY_CAST(application_date AS TIMESTAMP) AS DATE) AS day,
-  CAST(TRY_CAST(content_date AS TIMESTAMP) AS DATE) AS content_day,
-  {_text("automated_detection")} = '{c.AUTOMATED_DETECTION_YES}' AS auto_detected,
-  {_text("automated_decision")} = '{c.DECISION_FULLY}' AS fully,
-  {_text("automated_decision")} = '{c.DECISION_PARTIALLY}' AS partially,
-  contains({_text("decision_visibility")}, '{c.VISIBILITY_REMOVED}') AS removed,
-  list_distinct([
-    CASE WHEN {_text("category")} = '{c.CATEGORY_PROTECTION_OF_MINORS}'
-      OR contains({_text("category_addition")}, '{c.CATEGORY_PROTECTION_OF_MINORS}')
-      THEN 'protection_of_minors' END,
-    CASE WHEN regexp_matches({_text("category_specification")}, '{_CSAM_RE}')
-      THEN 'csam' END,
-    CASE WHEN contains({_text("category_specification")}, '{c.KEYWORD_CSAM_DEEPFAKE}')
-      THEN 'csam_deepfake' END,
-    CASE WHEN contains({_text("category_specification")}, '{c.KEYWORD_GROOMING}')
-      THEN 'grooming' END
-  ]) AS scopes  -- list_distinct drops the NULLs
-FROM {{source}}
-"""
-
-_BAD = """
-CASE
-  WHEN platform = '' THEN 'no platform_name'
-  WHEN dump_day IS NULL THEN 'bad created_at'
-  WHEN day IS NULL THEN 'bad application_date'
-  WHEN content_day IS NULL THEN 'bad content_date'
-END
-"""
-
-_GROUPS = """
-SELECT platform, day, dump_day, scope, date_diff('day', content_day, day) AS delay,
-  count(*), count(*) FILTER (auto_detected), count(*) FILTER (fully),
-  count(*) FILTER (partially), count(*) FILTER (removed)
-FROM (SELECT *, unnest(scopes) AS scope FROM part WHERE bad IS NULL AND len(scopes) > 0 {where})
+  platform, day, dump_day, date_diff('day', content_day, day) AS delay,
+  CASE
+    WHEN platform = '' THEN 'no platform_name'
+    WHEN dump_day IS NULL THEN 'bad created_at'
+    WHEN day IS NULL THEN 'bad application_date'
+    WHEN content_day IS NULL THEN 'bad content_date'
+  END AS bad,
+  minors, csam, deepfake, grooming, auto_detected, fully, partially, removed, count(*)
+FROM (
+  SELECT
+    coalesce(trim(CAST(platform_name AS VARCHAR)), '') AS platform,
+    TRY_CAST(left(CAST(created_at AS VARCHAR), 10) AS DATE) AS dump_day,
+    TRY_CAST(left(CAST(application_date AS VARCHAR), 10) AS DATE) AS day,
+    TRY_CAST(left(CAST(content_date AS VARCHAR), 10) AS DATE) AS content_day,
+    {_text("category")} = '{c.CATEGORY_PROTECTION_OF_MINORS}'
+      OR contains({_text("category_addition")}, '{c.CATEGORY_PROTECTION_OF_MINORS}') AS minors,
+    contains({_text("category_specification")}, '{c.KEYWORD_CSAM}') AS csam,
+    contains({_text("category_specification")}, '{c.KEYWORD_CSAM_DEEPFAKE}') AS deepfake,
+    contains({_text("category_specification")}, '{c.KEYWORD_GROOMING}') AS grooming,
+    {_text("automated_detection")} = '{c.AUTOMATED_DETECTION_YES}' AS auto_detected,
+    {_text("automated_decision")} = '{c.DECISION_FULLY}' AS fully,
+    {_text("automated_decision")} = '{c.DECISION_PARTIALLY}' AS partially,
+    contains({_text("decision_visibility")}, '{c.VISIBILITY_REMOVED}') AS removed
+  FROM {{source}}
+)
 GROUP BY ALL
 """
 
@@ -167,22 +158,10 @@ class Aggregator:
         try:
             source = self._source(con, member)
             try:
-                con.execute(
-                    "CREATE TEMP TABLE part AS SELECT *, "
-                    + _BAD
-                    + " AS bad FROM ("
-                    + _SELECT.format(source=source)
-                    + ")"
-                )
+                grouped = con.execute(_GROUPED.format(source=source)).fetchall()
             except duckdb.Error as exc:
                 raise InputError(f"{member.name} cannot be read as a dump: {exc}") from None
             rows = 0
-            for reason, count in con.execute(
-                "SELECT bad, count(*) FROM part GROUP BY bad"
-            ).fetchall():
-                rows += count
-                if reason is not None:
-                    self.bad[reason] += count
             if member.format == "csv":
                 rejected = con.execute(
                     "SELECT error_type, count(*) FROM (SELECT line, min(error_type) AS "
@@ -191,21 +170,32 @@ class Aggregator:
                 for error_type, count in rejected:
                     rows += count
                     self.bad[f"unreadable CSV row ({str(error_type).lower()})"] += count
-            where, params = "", []
-            if self.platform is not None:
-                where, params = "AND lower(platform) = lower(?)", [self.platform]
-            for platform, dump_day, n in con.execute(
-                "SELECT platform, dump_day, count(*) FROM part "
-                f"WHERE bad IS NULL AND len(scopes) > 0 {where} GROUP BY ALL",
-                params,
-            ).fetchall():
-                self.in_scope[(platform, dump_day)] += n
-            for platform, day, dump_day, scope, delay, n, det, full, part, rem in con.execute(
-                _GROUPS.format(where=where), params
-            ).fetchall():
-                group = self.groups.setdefault((platform, day, dump_day, scope), Group())
-                group.add(Group(n, det, full, part, rem, Counter({int(delay): n})))
         finally:
             con.close()
+        wanted = self.platform.lower() if self.platform is not None else None
+        for platform, day, dump_day, delay, bad, *flags, n in grouped:
+            rows += n
+            if bad is not None:
+                self.bad[bad] += n
+                continue
+            minors, csam, deepfake, grooming, detected, fully, partially, removed = flags
+            if wanted is not None and platform.lower() != wanted:
+                continue
+            scopes = [
+                s for s, on in zip(c.SCOPES, (minors, csam, deepfake, grooming), strict=True) if on
+            ]
+            if not scopes:
+                continue
+            self.in_scope[(platform, dump_day)] += n
+            part = Group(
+                n,
+                n if detected else 0,
+                n if fully else 0,
+                n if partially else 0,
+                n if removed else 0,
+                Counter({int(delay): n}),
+            )
+            for scope in scopes:
+                self.groups.setdefault((platform, day, dump_day, scope), Group()).add(part)
         self.rows += rows
         return rows

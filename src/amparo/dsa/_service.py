@@ -14,7 +14,7 @@ from typing import Protocol
 
 from amparo.dsa import _repo
 from amparo.dsa._aggregate import Aggregator, Group, GroupKey
-from amparo.dsa._dump import file_digests, members
+from amparo.dsa._dump import file_digests, members, prefetched
 from amparo.dsa._events import DsaDumpImported
 from amparo.dsa.base import (
     BadRows,
@@ -80,8 +80,11 @@ def import_dump(
         return ImportReport(path.name, sha256, True, 0, BadRows(), 0, (), ())
     with tempfile.TemporaryDirectory(prefix="amparo-dsa-", dir=workdir) as tmp:
         agg = Aggregator(Path(tmp), platform=platform)
-        for member in members(path, Path(tmp)):
-            agg.add(member)
+        for member in prefetched(members(path, Path(tmp))):
+            try:
+                agg.add(member)
+            finally:
+                member.discard()
             if progress is not None:
                 progress(agg.rows)
     with db.session() as s:
