@@ -347,3 +347,19 @@ def test_not_an_archive(tmp_path: Path) -> None:
     junk.write_bytes(b"not a tar at all" * 100)
     with pytest.raises(InputError, match="not a case archive"):
         cases.verify_archive(junk)
+
+
+def test_large_evidence_goes_through_a_staging_file(
+    amparo: Amparo,
+    sources: MemorySources,
+    identity: x25519.Identity,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("amparo.cases._export._IN_MEMORY", 100)
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "case.tar"
+    _export(amparo, sources, out, str(identity.to_public()))
+    assert sorted(p.name for p in out.parent.iterdir()) == ["case.tar"]
+    result = cases.verify_archive(out, identity=identity)
+    assert result.ok and result.evidence_decrypted == 4, result.problems

@@ -30,6 +30,14 @@ class Recipients:
         self.text = text
         self._keys = list(keys)
 
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        """``data`` encrypted in age's format, in memory (for files of modest size)."""
+        try:
+            out: bytes = pyrage.encrypt(data, self._keys)
+        except pyrage.EncryptError as exc:
+            raise InputError(f"cannot encrypt to {self.text}: {exc}", hint=_HINT) from None
+        return out
+
     def encrypt(self, src: BinaryIO, dst: BinaryIO) -> None:
         """Encrypt ``src`` to ``dst`` in age's streaming format (64 KiB chunks)."""
         try:

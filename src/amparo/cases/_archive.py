@@ -58,7 +58,7 @@ class ArchiveWriter:
         self.mtime = mtime
         self.files: dict[str, str] = {}
         self._tar = tarfile.open(  # noqa: SIM115 - closed by finish()
-            fileobj=fileobj, mode="w|", format=tarfile.PAX_FORMAT
+            fileobj=fileobj, mode="w", format=tarfile.PAX_FORMAT
         )
 
     def _info(self, name: str, size: int) -> tarfile.TarInfo:
@@ -101,8 +101,5 @@ class ArchiveWriter:
 
     def abandon(self) -> None:
         """Give up without writing the tar's end (the file is being deleted): marks the tar
-        stream closed, so it does not try to finish itself on a closed file later."""
+        closed, so nothing tries to finish it on a closed file later."""
         self._tar.closed = True  # type: ignore[attr-defined]  # tarfile sets it in __init__
-        stream = self._tar.fileobj
-        if stream is not None and hasattr(stream, "closed"):
-            stream.closed = True

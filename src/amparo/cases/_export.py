@@ -71,6 +71,9 @@ Opener = Callable[[Path], BinaryIO]
 """Opens the file the archive is written to (the seam tests use to fill the disk)."""
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
+_IN_MEMORY = 32 << 20
+"""Evidence files up to this size are encrypted in memory (one at a time); larger ones
+through a staging file, so an export holds at most about twice this much."""
 
 
 class ExportContext(Protocol):
@@ -208,11 +211,16 @@ class _Export:
                 f"vault file {ev.vault_id} does not match its recorded SHA-256; not exported",
                 hint="the vault copy is damaged or altered: run the vault's own check",
             )
+        name = f"evidence/{_safe(item.text())}/{_safe(ev.vault_id)}.age"
+        if len(data) <= _IN_MEMORY:
+            writer.add_bytes(name, self.recipients.encrypt_bytes(data))
+            return
+        # A large file is encrypted to a staging file beside the archive, then streamed in.
         staged = tmp / "evidence.age"
         with staged.open("wb") as dst:
             self.recipients.encrypt(io.BytesIO(data), dst)
         del data
-        writer.add_file(f"evidence/{_safe(item.text())}/{_safe(ev.vault_id)}.age", staged)
+        writer.add_file(name, staged)
         staged.unlink()
 
     def _case_json(

@@ -7,6 +7,7 @@ are shown as ``?`` (the JSON files hold the exact text).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,7 +17,8 @@ from amparo.cases.base import EvidenceInfo, ItemInfo, TimelineEvent
 
 __all__ = ["summary_pdf"]
 
-_MAX_TIMELINE = 400
+_MAX_LINES = 300
+"""Item, evidence and timeline lines shown; the JSON files hold all of them."""
 
 
 def _latin1(text: str) -> str:
@@ -43,8 +45,12 @@ def summary_pdf(
     width = pdf.epw
 
     def line(text: str, size: int = 9, style: str = "") -> None:
+        # Wrapped by character count (Helvetica averages under 0.5 em per character):
+        # fpdf's own line breaking measures every glyph and costs ~10 ms a line.
         pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(width, size * 0.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        chars = max(20, int(width / (size * 0.19)))
+        for part in textwrap.wrap(_latin1(text), chars, break_long_words=True) or [""]:
+            pdf.cell(width, size * 0.5, part, new_x="LMARGIN", new_y="NEXT")
 
     line(f"Case {case_name}", 16, "B")
     if description:
@@ -59,22 +65,26 @@ def summary_pdf(
     )
     pdf.ln(2)
     line(f"Items ({len(items)})", 12, "B")
-    events = 0
+    shown = 0
+    left = 0
     for info, evidence, timeline in items:
-        pdf.ln(1)
-        line(f"{info.item.text()}: {info.summary}", 10, "B")
+        lines: list[tuple[str, int, str]] = [(f"{info.item.text()}: {info.summary}", 10, "B")]
         if info.platform or info.url:
-            line(f"platform {info.platform or '-'}; location {info.url or '-'}")
+            lines.append((f"platform {info.platform or '-'}; location {info.url or '-'}", 9, ""))
         if info.first_seen:
-            line(f"first seen {info.first_seen.isoformat()}")
+            lines.append((f"first seen {info.first_seen.isoformat()}", 9, ""))
         for ev in evidence:
-            line(f"evidence {ev.vault_id}: sha256 {ev.sha256}, {ev.size:,} bytes, {ev.media_type}")
+            text = f"evidence {ev.vault_id}: sha256 {ev.sha256}, {ev.size:,} bytes, {ev.media_type}"
+            lines.append((text, 8, ""))
         for t in timeline:
-            events += 1
-            if events > _MAX_TIMELINE:
-                continue
             entry = f" (ledger entry {t.ledger_entry})" if t.ledger_entry is not None else ""
-            line(f"  {t.at.isoformat()}  {t.what}: {t.detail}{entry}", 8)
-    if events > _MAX_TIMELINE:
-        line(f"... and {events - _MAX_TIMELINE} more timeline events in timeline.json", 8)
+            lines.append((f"  {t.at.isoformat()}  {t.what}: {t.detail}{entry}", 8, ""))
+        for text, size, style in lines:
+            if shown >= _MAX_LINES:
+                left += 1
+                continue
+            shown += 1
+            line(text, size, style)
+    if left:
+        line(f"... {left} more lines: see case.json and timeline.json", 9, "B")
     return bytes(pdf.output())
