@@ -13,6 +13,8 @@ from typing import BinaryIO
 
 import pyrage
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyrage import x25519
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -363,3 +365,33 @@ def test_large_evidence_goes_through_a_staging_file(
     assert sorted(p.name for p in out.parent.iterdir()) == ["case.tar"]
     result = cases.verify_archive(out, identity=identity)
     assert result.ok and result.evidence_decrypted == 4, result.problems
+
+
+def test_any_changed_byte_is_named(
+    amparo: Amparo, sources: MemorySources, identity: x25519.Identity, tmp_path: Path
+) -> None:
+    """The rule: change any byte of any file the manifest lists, or of the manifest itself,
+    and verification fails naming that file (the seal covers the manifest)."""
+    out = tmp_path / "case.tar"
+    _export(amparo, sources, out, str(identity.to_public()))
+    files = _members(out)
+    names = sorted(n for n in files if n != "SEAL.tlog-proof")
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def check(data: st.DataObject) -> None:
+        name = data.draw(st.sampled_from(names))
+        offset = data.draw(st.integers(0, len(files[name]) - 1))
+        flip = data.draw(st.integers(1, 255))
+
+        def change(f: dict[str, bytes]) -> None:
+            raw = bytearray(f[name])
+            raw[offset] ^= flip
+            f[name] = bytes(raw)
+
+        bad = tmp_path / "bad.tar"
+        _rewrite(out, bad, change)
+        result = cases.verify_archive(bad)
+        assert any(name in p for p in result.problems), (name, result.problems)
+
+    check()
