@@ -177,3 +177,29 @@ def test_light_columns_are_the_full_ones_without_free_text() -> None:
         "decision_facts",
     }
     assert json.dumps(LIGHT_COLUMNS[-3:]) == '["platform_name", "platform_uid", "created_at"]'
+
+
+def test_an_error_in_a_later_table_stops_the_unzip_thread(tmp_path: Path) -> None:
+    import threading
+    import zipfile
+
+    from amparo.dsa._dump import prefetched
+
+    good = csv_bytes([Statement()] * 3)
+    bad = b"uuid,category\n1,2\n"
+    dump = tmp_path / "sor-global-2025-03-03-full.zip"
+    with zipfile.ZipFile(dump, "w") as z:
+        for n in range(6):
+            z.writestr(f"part-{n:05d}.csv", bad if n == 2 else good)
+    work = tmp_path / "work"
+    work.mkdir()
+    agg = Aggregator(work)
+    with pytest.raises(InputError, match="part-00002.csv: the header lacks"):
+        for member in prefetched(members(dump, work)):
+            try:
+                agg.add(member)
+            finally:
+                member.discard()
+    assert agg.rows == 6
+    assert not [t for t in threading.enumerate() if t.name == "amparo-dsa-unzip"]
+    assert [p.name for p in work.iterdir() if p.name.startswith("member-")] == []
