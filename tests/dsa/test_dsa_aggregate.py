@@ -194,7 +194,7 @@ def test_an_error_in_a_later_table_stops_the_unzip_thread(tmp_path: Path) -> Non
     work = tmp_path / "work"
     work.mkdir()
     agg = Aggregator(work)
-    with pytest.raises(InputError, match="part-00002.csv: the header lacks"):
+    with pytest.raises(InputError, match=r"part-00002\.csv: the header lacks"):
         for member in prefetched(members(dump, work)):
             try:
                 agg.add(member)

@@ -155,7 +155,7 @@ def prefetched(items: Generator[DumpMember, None, None]) -> Iterator[DumpMember]
             yield item
     finally:
         stop.set()
-        while worker.is_alive():
+        while worker.is_alive() or not ready.empty():
             with contextlib.suppress(queue.Empty):
                 left, _ = ready.get(timeout=0.05)
                 if left is not None:
