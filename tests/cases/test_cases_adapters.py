@@ -4,6 +4,7 @@ bound in-memory vault, bad input as clear errors."""
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -71,6 +72,8 @@ def test_cli_case_round_trip(env: Path, amparo: Amparo) -> None:
     ok = _run("case", "verify", str(out), "--vkey", vkey, "--identity", str(key_file))
     assert "OK:" in ok and "note:" not in ok
     assert "note: the log key was taken from the archive" in _run("case", "verify", str(out))
+    r = runner.invoke(app, ["case", "verify", str(out), "--vkey", vkey, "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["ok"] is True
     # Tampered: exit 3, the changed file named.
     bad = env / "bad.tar"
     with tarfile.open(out) as src, tarfile.open(bad, "w") as dst:

@@ -38,7 +38,7 @@ class ScanSources:
             found = scan.get_scan(uow, item.ref)
         except NotFoundError:
             return None
-        matched = ", ".join(str(m.get("bank_name", m.get("bank", "?"))) for m in found.matches)
+        matched = ", ".join(sorted({str(m.get("bank", "?")) for m in found.matches}))
         return ItemInfo(
             item,
             f"scan from {found.source}" + (f", matched {matched}" if matched else ""),
