@@ -33,6 +33,8 @@ RANKS = {
     "policies": 6,
     "exchanges": 6,
     "reporting": 6,
+    "dsa": 6,
+    "cases": 6,
     "usecases": 7,
     "review": 7,
     "runtime": 8,

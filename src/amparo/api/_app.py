@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from amparo import __version__, web
 from amparo.api import (
     _banks,
+    _cases,
+    _dsa,
     _evidence,
     _exchanges,
     _ledger,
@@ -104,6 +106,8 @@ def create_app(
         _policy.router,
         _evidence.router,
         _review.router,
+        _dsa.router,
+        _cases.router,
     ):
         app.include_router(router)
     # Multipart batch bodies carry up to 16 files of the per-file limit.

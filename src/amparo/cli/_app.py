@@ -42,6 +42,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "policy": ("amparo.cli._policy:app", "Check, try and activate the policy for scans."),
     "evidence": ("amparo.cli._evidence:app", "The evidence vault: holds, purge, exports."),
     "users": ("amparo.cli._users:app", "Manage accounts of people who use the review console."),
+    "dsa": ("amparo.cli._dsa:app", "DSA Transparency Database: import dumps, cross-check."),
+    "case": ("amparo.cli._cases:app", "Case packages for prosecutors: export, verify."),
 }
 """Command name -> (``module:Typer app``, one-line help)."""
 

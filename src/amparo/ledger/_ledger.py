@@ -269,6 +269,11 @@ class Ledger:
         with self.session() as s:
             return [_disclosure(r) for r in _repo.entries_of_kind(s, ScanTally.kind)]
 
+    def entries_of_kind(self, kind: str) -> list[Disclosure]:
+        """Every entry of ``kind`` in full, oldest first (case exports gather their own)."""
+        with self.session() as s:
+            return [_disclosure(r) for r in _repo.entries_of_kind(s, kind)]
+
     def prove(self, entry_id: int) -> str:
         """A tlog-proof file for entry ``entry_id`` against the newest checkpoint."""
         d = self.disclose(entry_id)

@@ -5,13 +5,14 @@ Rows never leave the ``store`` package: repositories turn them into domain value
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -28,7 +29,12 @@ from amparo.store._base import Base, BigIntPK, UTCDateTime, utcnow
 __all__ = [
     "ApiKeyRow",
     "BankRow",
+    "CaseExportRow",
+    "CaseItemRow",
+    "CaseRow",
     "ChangeRow",
+    "DsaDailyStatRow",
+    "DsaDumpFileRow",
     "EntryRow",
     "EvidenceHoldRow",
     "EvidenceItemRow",
@@ -334,3 +340,97 @@ class UserSessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- DSA Transparency Database cross-check (amparo.dsa) and case packages (amparo.cases) ---
+# Migration 0009_dsa_cases. Owned by amparo.dsa (dsa_*) and amparo.cases (case_*).
+
+
+class DsaDumpFileRow(Base):
+    """One imported dump file; ``sha256`` makes re-importing the same file a no-op."""
+
+    __tablename__ = "dsa_dump_files"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(1024))
+    platform_filter: Mapped[str | None] = mapped_column(String(255))
+    rows_read: Mapped[int] = mapped_column(BigInteger)
+    rows_bad: Mapped[int] = mapped_column(BigInteger)
+    rows_counted: Mapped[int] = mapped_column(BigInteger)
+    bad_by_reason: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DsaDailyStatRow(Base):
+    """What one platform declared for one decision day, in one scope, from one dump file.
+
+    ``day`` is the decision's date (``application_date``), ``dump_day`` the date the
+    statement reached the database (``created_at``: the dump's day). ``decision_delays``
+    maps days from the content's date to the decision to statement counts.
+    """
+
+    __tablename__ = "dsa_daily_stats"
+    __table_args__ = (
+        UniqueConstraint("file_id", "platform", "day", "dump_day", "scope", name="uq_dsa_stat"),
+        Index("ix_dsa_daily_stats_platform_day", "platform", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    file_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("dsa_dump_files.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(255))
+    day: Mapped[date] = mapped_column(Date)
+    dump_day: Mapped[date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(32))
+    statements: Mapped[int] = mapped_column(BigInteger)
+    automated_detection: Mapped[int] = mapped_column(BigInteger)
+    automated_decision_fully: Mapped[int] = mapped_column(BigInteger)
+    automated_decision_partially: Mapped[int] = mapped_column(BigInteger)
+    content_removed: Mapped[int] = mapped_column(BigInteger)
+    decision_delays: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class CaseRow(Base):
+    """A prosecutor's or hotline's case: a named set of sightings and scans."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class CaseItemRow(Base):
+    """One item of a case: ``kind`` is ``sighting`` or ``scan``, ``ref`` its id."""
+
+    __tablename__ = "case_items"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "ref", name="uq_case_items"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseExportRow(Base):
+    """One export of a case: to whom, the archive's manifest digest, and when."""
+
+    __tablename__ = "case_exports"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    export_id: Mapped[str] = mapped_column(String(36), unique=True)
+    case_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    recipient: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    files: Mapped[int] = mapped_column(Integer)
+    exported_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

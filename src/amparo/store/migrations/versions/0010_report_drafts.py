@@ -1,7 +1,7 @@
 """Report drafts: what a policy's ``report`` action stores until the report is sent.
 
 Revision ID: 0010_report_drafts
-Revises: 0007_review
+Revises: 0009_dsa_cases
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from amparo.store._base import UTCDateTime
 
 revision = "0010_report_drafts"
-down_revision = "0007_review"
+down_revision = "0009_dsa_cases"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,78 @@
+"""Which :class:`CaseSources` the CLI and API use for a runtime, and the built-in one.
+
+Whoever assembles the system binds the accountability and evidence packages' sources with
+:func:`bind_sources`. Until then :class:`ScanSources` answers: scans are known (from the scan
+records), sightings are not, and no item has vault evidence.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+
+from amparo import scan
+from amparo.auth import Principal
+from amparo.cases.base import (
+    CaseItem,
+    CaseSources,
+    CustodyEvent,
+    EvidenceInfo,
+    ItemInfo,
+    TimelineEvent,
+)
+from amparo.errors import NotFoundError
+from amparo.store import UnitOfWork
+
+__all__ = ["ScanSources", "bind_sources", "sources_for"]
+
+_BOUND: weakref.WeakKeyDictionary[object, CaseSources] = weakref.WeakKeyDictionary()
+
+
+class ScanSources:
+    """Case sources from Amparo's scan records alone (no sightings, no vault)."""
+
+    def describe(self, uow: UnitOfWork, item: CaseItem) -> ItemInfo | None:
+        if item.kind != "scan":
+            return None
+        try:
+            found = scan.get_scan(uow, item.ref)
+        except NotFoundError:
+            return None
+        matched = ", ".join(sorted({str(m.get("bank", "?")) for m in found.matches}))
+        return ItemInfo(
+            item,
+            f"scan from {found.source}" + (f", matched {matched}" if matched else ""),
+            url=found.filename if found.source == "url" else None,
+            first_seen=found.created_at,
+            sha256=found.hashes.get("sha256"),
+        )
+
+    def evidence(self, uow: UnitOfWork, item: CaseItem) -> Sequence[EvidenceInfo]:
+        return ()
+
+    def read_evidence(
+        self, uow: UnitOfWork, vault_id: str, *, principal: Principal, reason: str
+    ) -> bytes:
+        raise NotFoundError(f"no vault item {vault_id!r}: no evidence vault is bound")
+
+    def custody(self, uow: UnitOfWork, vault_id: str) -> Sequence[CustodyEvent]:
+        return ()
+
+    def timeline(self, uow: UnitOfWork, item: CaseItem) -> Sequence[TimelineEvent]:
+        info = self.describe(uow, item)
+        if info is None or info.first_seen is None:
+            return ()
+        return (TimelineEvent(info.first_seen, "scanned", info.summary, None),)
+
+    def ledger_entries(self, uow: UnitOfWork, item: CaseItem) -> Sequence[int]:
+        return ()
+
+
+def bind_sources(owner: object, sources: CaseSources) -> None:
+    """Use ``sources`` for cases handled through ``owner`` (a runtime)."""
+    _BOUND[owner] = sources
+
+
+def sources_for(owner: object) -> CaseSources:
+    """The sources bound to ``owner``, or :class:`ScanSources`."""
+    return _BOUND.get(owner, ScanSources())
