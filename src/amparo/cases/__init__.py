@@ -9,7 +9,7 @@ inclusion proofs with the checkpoint and its cosignatures, a PDF summary) and
 """
 
 from amparo.cases._age import Recipients, parse_identity, parse_recipients
-from amparo.cases._binding import ScanSources, bind_sources, sources_for
+from amparo.cases._binding import ScanSources, VaultSources, bind_sources, sources_for
 from amparo.cases._events import (
     CaseCreated,
     CaseExported,
@@ -65,6 +65,7 @@ __all__ = [
     "ScanSources",
     "TimelineEvent",
     "Transactional",
+    "VaultSources",
     "VerifyReport",
     "add_items",
     "bind_sources",

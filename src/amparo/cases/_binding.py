@@ -7,8 +7,9 @@ records), sightings are not, and no item has vault evidence.
 
 from __future__ import annotations
 
+import json
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from amparo import scan
 from amparo.auth import Principal
@@ -21,9 +22,11 @@ from amparo.cases.base import (
     TimelineEvent,
 )
 from amparo.errors import NotFoundError
+from amparo.evidence import Vault
+from amparo.ledger import Ledger
 from amparo.store import UnitOfWork
 
-__all__ = ["ScanSources", "bind_sources", "sources_for"]
+__all__ = ["ScanSources", "VaultSources", "bind_sources", "sources_for"]
 
 _BOUND: weakref.WeakKeyDictionary[object, CaseSources] = weakref.WeakKeyDictionary()
 
@@ -66,6 +69,53 @@ class ScanSources:
 
     def ledger_entries(self, uow: UnitOfWork, item: CaseItem) -> Sequence[int]:
         return ()
+
+
+# The vault's custody events of an item, and what each did to it.
+_CUSTODY = {
+    "evidence.preserve": "preserved",
+    "evidence.read": "read",
+    "evidence.hold": "held",
+    "evidence.release": "hold released",
+    "evidence.purge": "purged",
+}
+# Listing the vault for an export is done by the export itself, as this role.
+_EXPORTER = Principal(0, "case-export", "admin")
+
+
+class VaultSources(ScanSources):
+    """Scans with the media the evidence vault preserved for them (a policy's ``preserve``
+    or ``quarantine``), its custody from the ledger's ``evidence.*`` entries."""
+
+    def __init__(self, vault: Callable[[], Vault], ledger: Callable[[], Ledger]) -> None:
+        self._vault = vault
+        self._ledger = ledger
+
+    def evidence(self, uow: UnitOfWork, item: CaseItem) -> Sequence[EvidenceInfo]:
+        if item.kind != "scan":
+            return ()
+        found = self._vault().list_items(uow, principal=_EXPORTER, scan_id=item.ref)
+        return tuple(
+            EvidenceInfo(e.item_id, e.sha256, e.size, e.media_type or "application/octet-stream")
+            for e in found
+            if e.purged_at is None
+        )
+
+    def read_evidence(
+        self, uow: UnitOfWork, vault_id: str, *, principal: Principal, reason: str
+    ) -> bytes:
+        return self._vault().read(uow, vault_id, principal=principal, reason=reason)
+
+    def custody(self, uow: UnitOfWork, vault_id: str) -> Sequence[CustodyEvent]:
+        events = []
+        for kind, action in _CUSTODY.items():
+            for d in self._ledger().entries_of_kind(kind):
+                data = json.loads(d.record_text).get("data", {})
+                if data.get("item_id") == vault_id:
+                    actor = str(data.get("actor", "policy"))
+                    reason = str(data.get("reason", ""))
+                    events.append(CustodyEvent(d.created_at, actor, action, reason, d.entry_id))
+        return sorted(events, key=lambda e: (e.at, e.ledger_entry or 0))
 
 
 def bind_sources(owner: object, sources: CaseSources) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from amparo import auth, evidence, ledger
+from amparo import auth, cases, evidence, ledger
 from amparo.config import Settings
 from amparo.errors import ConfigError, UnavailableError
 from amparo.events import Event
@@ -70,6 +70,8 @@ class Runtime:
         # each scan's transaction by the scan writer (see amparo.usecases.DecisionEffect).
         self.scans = ScanWriter(self.session, effects=(ApplyDecision(lambda: self.vault), *effects))
         self.policies = PolicyHolder(self.sessions)
+        # Case packages gather scans with the media the vault preserved for them.
+        cases.bind_sources(self, cases.VaultSources(lambda: self.vault, lambda: self.ledger))
         self._listeners: list[Listener] = [self._on_policy_events]
         self._workers: list[PeriodicWorker] = []
         self._started = False
