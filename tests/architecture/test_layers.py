@@ -29,6 +29,7 @@ RANKS = {
     "scan": 5,
     "exchanges": 6,
     "usecases": 7,
+    "accountability": 7,
     "runtime": 8,
     "api": 9,
     "cli": 10,

@@ -30,7 +30,7 @@ __all__ = [
     "revoke_key",
 ]
 
-ROLES: tuple[str, ...] = ("admin", "curator", "scanner", "reviewer", "auditor")
+ROLES: tuple[str, ...] = ("admin", "curator", "scanner", "reviewer", "auditor", "investigator")
 
 _KEY_PREFIX = "amp_"
 # A digest to compare against when no key matches, so unknown prefixes cost the same time.

@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from amparo import auth, ledger
+from amparo.accountability import Accountability
 from amparo.config import Settings
 from amparo.errors import ConfigError, UnavailableError
 from amparo.events import Event
@@ -61,6 +62,8 @@ class Runtime:
         snapshots = settings.data_dir / "index" if settings.index_snapshot_seconds > 0 else None
         self.follower = CatalogFollower(self.sessions, snapshot_dir=snapshots)
         self.scans = ScanWriter(self.session)
+        # Notices and takedown checks; the lead binds the evidence vault to .evidence.
+        self.accountability = Accountability(self, settings)
         self._listeners: list[Listener] = []
         self._workers: list[PeriodicWorker] = []
         self._started = False
@@ -213,6 +216,14 @@ class Runtime:
             ),
             PeriodicWorker("key-use", 60.0, self._record_key_use, final_round=True),
         ]
+        self._workers.append(
+            PeriodicWorker(
+                "accountability",
+                settings.accountability_worker_seconds,
+                self.accountability.round,
+                first_delay=settings.accountability_worker_seconds,
+            )
+        )
         if settings.index_snapshot_seconds > 0:
             every = settings.index_snapshot_seconds
             self._workers.append(
@@ -228,7 +239,7 @@ class Runtime:
             worker.start()
 
     def worker(self, name: str) -> PeriodicWorker:
-        """The started worker called ``name`` (catalog, ledger, key-use)."""
+        """The started worker called ``name`` (catalog, ledger, key-use, accountability)."""
         for worker in self._workers:
             if worker.name == name:
                 return worker

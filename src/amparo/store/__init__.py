@@ -22,8 +22,13 @@ from amparo.store._models import (
     EntryRow,
     ExchangeRow,
     InstanceRow,
+    NoticeRow,
+    PlatformRow,
+    ReuploadRow,
     ScanRow,
+    SightingRow,
     SignalRow,
+    TakedownCheckRow,
 )
 from amparo.store._uow import UnitOfWork
 from amparo.store._witness import WitnessStore
@@ -41,8 +46,13 @@ __all__ = [
     "LedgerScanTickRow",
     "LedgerStateRow",
     "LedgerTileRow",
+    "NoticeRow",
+    "PlatformRow",
+    "ReuploadRow",
     "ScanRow",
+    "SightingRow",
     "SignalRow",
+    "TakedownCheckRow",
     "UTCDateTime",
     "UnitOfWork",
     "WitnessStore",
