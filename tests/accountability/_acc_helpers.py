@@ -192,5 +192,3 @@ def smtp_server(tmp_path: Path, *, starttls: bool) -> Iterator[Smtp]:
         yield Smtp(port, cert_file, messages)
     finally:
         controller.stop()
-
-

@@ -91,4 +91,3 @@ def smtp(tmp_path: Path) -> Iterator[Smtp]:
 @pytest.fixture
 def plain_smtp(tmp_path: Path) -> Iterator[Smtp]:
     yield from smtp_server(tmp_path, starttls=False)
-

@@ -62,7 +62,13 @@ def test_notices_until_removal_then_escalation_and_checks(
     assert item.state == "removed" and item.removal_kind == "gone"
     assert item.removed_at == T0 + 30 * HOUR and item.notices_sent == 2
     assert [e.event for e in timeline] == [
-        "seen", "recorded", "notice", "check", "notice", "check", "removed"
+        "seen",
+        "recorded",
+        "notice",
+        "check",
+        "notice",
+        "check",
+        "removed",
     ]
     assert all(e.ledger for e in timeline[1:])
     # Nothing more is due.
