@@ -21,6 +21,7 @@ Detection itself is not here: intake uses :func:`amparo.usecases.scan_media`.
 """
 
 from amparo.accountability._channels import Notifier, SmtpConfig
+from amparo.accountability._dates import parse_period, parse_time
 from amparo.accountability._events import (
     ItemRemoved,
     NoticeAnswered,
@@ -106,6 +107,8 @@ __all__ = [
     "link_reuploads",
     "list_platforms",
     "list_sightings",
+    "parse_period",
+    "parse_time",
     "percentile",
     "platform_for_url",
     "record_sighting",
