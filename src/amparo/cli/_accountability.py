@@ -30,18 +30,31 @@ app = typer.Typer(
     "  amparo accountability report --platform fakeshare --from 2026-01-01 --to 2026-03-31 "
     "--format html --out report.html",
 )
-platform_app = typer.Typer(
-    cls=AmparoGroup, no_args_is_help=True, add_completion=False, help="Configured platforms."
+
+
+def _group(text: str, *examples: str) -> typer.Typer:
+    lines = "\n".join(f"  amparo accountability {e}" for e in examples)
+    return typer.Typer(
+        cls=AmparoGroup,
+        no_args_is_help=True,
+        add_completion=False,
+        help=f"{text}\n\nExamples:\n\n{lines}",
+    )
+
+
+platform_app = _group(
+    "Configured platforms: host names, notice channel, legal contact.",
+    "platform add fakeshare --host fakeshare.example --channel email "
+    "--target abuse@fakeshare.example",
+    "platform list",
 )
-sighting_app = typer.Typer(
-    cls=AmparoGroup, no_args_is_help=True, add_completion=False, help="Recorded sightings."
+sighting_app = _group(
+    "Sightings: items seen online, fetched, hashed, matched and preserved.",
+    "sighting add https://fakeshare.example/p/1.jpg --found-by 'report 114'",
+    "sighting show 1",
 )
-notices_app = typer.Typer(
-    cls=AmparoGroup, no_args_is_help=True, add_completion=False, help="Notices to platforms."
-)
-checks_app = typer.Typer(
-    cls=AmparoGroup, no_args_is_help=True, add_completion=False, help="Takedown checks."
-)
+notices_app = _group("Notices to platforms (DSA Art. 16).", "notices run")
+checks_app = _group("Takedown checks of noticed URLs.", "checks run")
 app.add_typer(platform_app, name="platform")
 app.add_typer(sighting_app, name="sighting")
 app.add_typer(notices_app, name="notices")
