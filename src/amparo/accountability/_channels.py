@@ -9,6 +9,7 @@ STARTTLS, or whose certificate does not verify, gets nothing.
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -55,7 +56,7 @@ def _smtp_failed(what: str) -> FetchError:
 
 def send_email(config: SmtpConfig, to: str, notice: Notice) -> str:
     """Send ``notice`` to ``to``; return the server's answer to the message."""
-    message = EmailMessage()
+    message = EmailMessage(policy=email.policy.SMTP)  # CRLF line ends, as SMTP needs
     message["From"] = config.sender
     message["To"] = to
     message["Subject"] = notice.subject
