@@ -53,7 +53,13 @@ from amparo.accountability._platforms import (
 )
 from amparo.accountability._render import FORMATS
 from amparo.accountability._render import render as render_report
-from amparo.accountability._report import ConductReport, FigureRow, LedgerRef, build_report
+from amparo.accountability._report import (
+    FIGURES,
+    ConductReport,
+    FigureRow,
+    LedgerRef,
+    build_report,
+)
 from amparo.accountability._reuploads import Reupload, link_reuploads
 from amparo.accountability._service import Accountability
 from amparo.accountability._sightings import (
@@ -67,6 +73,7 @@ from amparo.accountability._timeline import TimelineEntry, sighting_timeline
 __all__ = [
     "AI_VERDICTS",
     "CHANNELS",
+    "FIGURES",
     "FORMATS",
     "REMOVAL_KINDS",
     "Accountability",
