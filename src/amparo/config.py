@@ -226,7 +226,10 @@ class Settings(BaseSettings):
         description="Least time between two takedown checks to one host (per server process).",
     )
     accountability_check_batch: int = Field(
-        50, ge=1, le=10_000, description="Most URLs one takedown round claims and checks."
+        50,
+        ge=1,
+        le=10_000,
+        description="Most items one notice round, and one takedown round, takes on.",
     )
     accountability_worker_seconds: float = Field(
         60.0,

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 
 from _acc_helpers import T0, FakePlatform, Route, Smtp, jpeg
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from amparo import accountability as acc
@@ -182,3 +183,34 @@ def test_explanation_names_banks_and_ai() -> None:
     text = acc.explanation(("NCMEC",), "declared_ai")
     assert "NCMEC" in text and "AI-generated" in text
     assert "investigator" in acc.explanation((), None)
+
+
+def test_platform_answer_is_recorded_against_the_newest_notice(
+    client: TestClient,
+    headers: Callable[[str], dict[str, str]],
+    amparo: Amparo,
+    fake: FakePlatform,
+    add_platform: Callable[..., acc.Platform],
+    sight: Callable[..., acc.Sighting],
+) -> None:
+    add_platform(target=fake.url("/dsa"))
+    sighting = sight(fake.serve("/p/1.jpg", Route(body=jpeg(1))))
+    h = headers("investigator")
+    route = f"/v1/accountability/sightings/{sighting.id}/answers"
+    early = client.post(route, json={"answer": "we removed it"}, headers=h)
+    assert early.status_code == 400 and "no notice" in early.json()["message"]
+    amparo.accountability.notice_round(T0)
+    done = client.post(route, json={"answer": "Ticket 8812: removed"}, headers=h)
+    assert done.status_code == 201, done.text
+    assert client.post(route, json={"answer": ""}, headers=h).status_code == 400
+    assert client.post(route, json={"answer": "x"}, headers=headers("auditor")).status_code == 403
+    missing = client.post(
+        "/v1/accountability/sightings/99/answers", json={"answer": "x"}, headers=h
+    )
+    assert missing.status_code == 404
+    with amparo.session() as s:
+        answers = [
+            json.loads(d.record_text)["data"]["answer"]
+            for d in ledger.entries_of_kinds(s, ["accountability.notice_answer"])
+        ]
+    assert answers[-1].startswith("Ticket 8812: removed")

@@ -49,6 +49,10 @@ def test_api_records_and_shows_a_sighting(
     listed = client.get("/v1/accountability/sightings?platform=fakeshare", headers=h).json()
     assert [x["id"] for x in listed] == [body["id"]]
     assert client.get("/v1/accountability/sightings/999", headers=h).status_code == 404
+    again = client.post(
+        "/v1/accountability/sightings", json={"url": url, "found_by": "again"}, headers=h
+    )
+    assert again.status_code == 409 and f"sighting {body['id']}" in again.json()["message"]
     assert client.get("/v1/accountability/sightings", headers=headers("scanner")).status_code == 403
 
 
@@ -157,5 +161,7 @@ def test_cli_sighting_add_and_show(
     assert shown.exit_code == 0 and '"event": "recorded"' in shown.output
     listed = runner.invoke(app, ["accountability", "sighting", "list"])
     assert "fakeshare" in listed.output
+    answered = runner.invoke(app, ["accountability", "sighting", "answer", "1", "removed"])
+    assert answered.exit_code == 2 and "no notice" in answered.output
     bad = runner.invoke(app, ["accountability", "sighting", "add", "nope", "--found-by", "x"])
     assert bad.exit_code == 2 and "http(s) URL" in bad.output

@@ -66,6 +66,7 @@ from amparo.accountability._sightings import (
     IntakeContext,
     get_sighting,
     list_sightings,
+    record_answer,
     record_sighting,
 )
 from amparo.accountability._timeline import TimelineEntry, sighting_timeline
@@ -118,6 +119,7 @@ __all__ = [
     "parse_time",
     "percentile",
     "platform_for_url",
+    "record_answer",
     "record_sighting",
     "render_report",
     "sighting_timeline",

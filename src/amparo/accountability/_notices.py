@@ -42,7 +42,9 @@ class NoticePolicy:
     notifier_name: str = "Amparo"
     notifier_email: str | None = None
     batch: int = 50
-    lease: timedelta = timedelta(minutes=15)
+    # Deliveries are sequential and each may take its whole timeout: a long lease, so a
+    # live replica's claim never lapses mid-round (a lapsed one would notice twice).
+    lease: timedelta = timedelta(hours=2)
 
 
 def explanation(matched_banks: tuple[str, ...], ai_verdict: str | None) -> str:

@@ -33,8 +33,10 @@ __all__ = [
     "checks_of",
     "claim_due",
     "find_by_digest",
+    "last_notice",
     "noticed_with_pdq",
     "notices_of",
+    "open_sighting_at",
     "platform_row",
     "platform_rows",
     "platforms_by_id",
@@ -80,6 +82,23 @@ def sighting_row(session: Session, sighting_id: int, *, lock: bool = False) -> S
     if lock:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
+
+
+def open_sighting_at(session: Session, url: str) -> SightingRow | None:
+    """An open sighting of exactly ``url``, if there is one."""
+    return session.scalars(
+        select(SightingRow).where(SightingRow.url == url, SightingRow.state == "open").limit(1)
+    ).first()
+
+
+def last_notice(session: Session, sighting_id: int) -> NoticeRow | None:
+    """The newest delivered notice about a sighting."""
+    return session.scalars(
+        select(NoticeRow)
+        .where(NoticeRow.sighting_id == sighting_id, NoticeRow.delivered.is_(True))
+        .order_by(NoticeRow.id.desc())
+        .limit(1)
+    ).first()
 
 
 def sighting_rows(

@@ -24,17 +24,23 @@ from sqlalchemy.orm import Session
 
 from amparo import inputs
 from amparo.accountability import _repo
-from amparo.accountability._events import SightingRecorded
+from amparo.accountability._events import NoticeAnswered, SightingRecorded
 from amparo.accountability._model import EvidenceSink, Sighting
 from amparo.accountability._platforms import get_platform, platform_for_url
 from amparo.accountability._reuploads import link_matches
 from amparo.auth import Principal
-from amparo.errors import InputError, NotConfiguredError, NotFoundError
+from amparo.errors import ConflictError, InputError, NotConfiguredError, NotFoundError
 from amparo.signals import PDQ_MATCH_THRESHOLD
-from amparo.store import SightingRow, utcnow
+from amparo.store import SightingRow, UnitOfWork, utcnow
 from amparo.usecases import ScanContext, Transactional, scan_media
 
-__all__ = ["IntakeContext", "get_sighting", "list_sightings", "record_sighting"]
+__all__ = [
+    "IntakeContext",
+    "get_sighting",
+    "list_sightings",
+    "record_answer",
+    "record_sighting",
+]
 
 MAX_URL = 8192
 # A first-seen time this far ahead of the server's clock is a mistake, not clock skew.
@@ -110,6 +116,12 @@ def record_sighting(
         )
     with ctx.session() as s:
         target = get_platform(s, platform) if platform else platform_for_url(s, url)
+        duplicate = _repo.open_sighting_at(s, url)
+    if duplicate is not None:
+        raise ConflictError(
+            f"sighting {duplicate.id} of this URL is open: its notices and checks go on",
+            hint=f"see it with: amparo accountability sighting show {duplicate.id}",
+        )
     if target is None:
         raise NotFoundError(
             f"no configured platform covers the host of {url!r}",
@@ -194,6 +206,28 @@ def get_sighting(session: Session, sighting_id: int) -> Sighting:
         )
     platforms = _repo.platforms_by_id(session)
     return _repo.to_sighting(row, platforms[row.platform_id].name)
+
+
+def record_answer(
+    uow: UnitOfWork, sighting_id: int, answer: str, *, principal: Principal | None = None
+) -> None:
+    """Record what the platform answered about a sighting later (an e-mail back, a ticket
+    update), against its newest delivered notice: ledgered as
+    ``accountability.notice_answer``. :class:`InputError` if nothing was noticed yet."""
+    text = answer.strip()
+    if not text or len(text) > 10_000:
+        raise InputError("an answer is 1 to 10,000 characters", hint="paste what they wrote")
+    inputs.check_text(text, what="answer")
+    sighting = get_sighting(uow, sighting_id)
+    notice = _repo.last_notice(uow, sighting_id)
+    if notice is None:
+        raise InputError(
+            f"sighting {sighting_id} has had no notice to answer",
+            hint="answers are recorded against the notice they answer",
+        )
+    who = f" (recorded by key {principal.key_id})" if principal else ""
+    notice.answer = f"{notice.answer or ''}\n---\n{text}".strip()
+    uow.emit(NoticeAnswered(notice.id, sighting_id, sighting.platform, text + who))
 
 
 def list_sightings(

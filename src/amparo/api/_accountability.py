@@ -126,6 +126,23 @@ def sighting(sighting_id: SightingId, amparo: RuntimeDep, _: Reader) -> dict[str
     return {**found.to_dict(), "timeline": [e.to_dict() for e in timeline]}
 
 
+class AnswerCreate(BaseModel):
+    answer: str = Field(description="What the platform answered (1-10,000 characters)")
+
+
+@router.post(
+    "/sightings/{sighting_id}/answers",
+    status_code=201,
+    summary="Record the platform's answer to the newest notice about a sighting",
+)
+def add_answer(
+    sighting_id: SightingId, body: AnswerCreate, amparo: RuntimeDep, principal: Investigator
+) -> dict[str, Any]:
+    with amparo.session() as s:
+        acc.record_answer(s, sighting_id, body.answer, principal=principal)
+    return {"recorded": True, "sighting_id": sighting_id}
+
+
 @router.get(
     "/report",
     summary="A platform's conduct over a period, every figure citing its ledger entries",

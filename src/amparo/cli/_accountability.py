@@ -258,6 +258,23 @@ def sighting_show(
     print(json.dumps({**sighting.to_dict(), "timeline": [e.to_dict() for e in timeline]}, indent=2))
 
 
+@sighting_app.command("answer")
+def sighting_answer(
+    ctx: typer.Context,
+    sighting_id: Annotated[int, typer.Argument(help="Sighting id.", metavar="ID")],
+    answer: Annotated[str, typer.Argument(help="What the platform answered.")],
+) -> None:
+    """Record the platform's answer to the newest notice about a sighting (ledgered).
+
+    Examples:
+
+      amparo accountability sighting answer 3 'Ticket 8812: we reviewed and removed it'
+    """
+    with runtime(ctx).session() as s:
+        acc.record_answer(s, sighting_id, answer)
+    err.print(f"answer recorded for sighting {sighting_id}")
+
+
 @notices_app.command("run")
 def notices_run(ctx: typer.Context) -> None:
     """Send the notices that are due now (a server does this every
