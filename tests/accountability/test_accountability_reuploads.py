@@ -55,9 +55,13 @@ def test_scans_link_to_noticed_items(
     assert [(r.matched_by, r.platform) for r in near] == [("pdq", other.name)]
     assert near[0].distance <= 31
     assert unrelated == [] and own == []
+    with amparo.session() as uow:  # a batch at once, as the scan writer commits them
+        batch = acc.link_reuploads(uow, _scan(amparo, jpeg(1)), _scan(amparo, jpeg(7)),
+                                   _scan(amparo, _reencoded(jpeg(1))))  # fmt: skip
+    assert [r.matched_by for r in batch] == ["sha256", "pdq"]
     with amparo.session() as s:
         steps = [e for e in acc.sighting_timeline(s, original.id) if e.event == "reupload"]
-    assert len(steps) == 2 and all(e.ledger for e in steps)
+    assert len(steps) == 4 and all(e.ledger for e in steps)
 
 
 def test_a_sighting_of_a_copy_links_itself(

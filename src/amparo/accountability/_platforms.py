@@ -14,7 +14,7 @@ from amparo.accountability._model import CHANNELS, Platform
 from amparo.errors import ConflictError, InputError, NotFoundError
 from amparo.store import PlatformRow, UnitOfWork
 
-__all__ = ["add_platform", "get_platform", "list_platforms", "platform_for_url"]
+__all__ = ["add_platform", "get_platform", "list_platforms", "match_host", "platform_for_url"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _HOST = re.compile(
@@ -131,14 +131,20 @@ def get_platform(session: Session, name: str) -> Platform:
 def platform_for_url(session: Session, url: str) -> Platform | None:
     """The platform whose host names cover ``url``'s host (itself or a parent domain; the
     longest wins), or None."""
+    best = match_host(_repo.platform_rows(session), url)
+    return _repo.to_platform(best) if best is not None else None
+
+
+def match_host(rows: Sequence[PlatformRow], url: str) -> PlatformRow | None:
+    """Of ``rows``, the platform whose host names cover ``url``'s host (longest wins)."""
     try:
         host = (urlsplit(url).hostname or "").lower().rstrip(".")
     except ValueError:
         return None
     best: PlatformRow | None = None
     best_len = -1
-    for row in _repo.platform_rows(session):
+    for row in rows:
         for name in row.hostnames:
             if (host == name or host.endswith("." + name)) and len(name) > best_len:
                 best, best_len = row, len(name)
-    return _repo.to_platform(best) if best is not None else None
+    return best

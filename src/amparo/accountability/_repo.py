@@ -32,9 +32,9 @@ __all__ = [
     "Due",
     "checks_of",
     "claim_due",
-    "find_by_digest",
     "last_notice",
-    "noticed_with_pdq",
+    "noticed_by_digests",
+    "noticed_pdqs",
     "notices_of",
     "open_sighting_at",
     "platform_row",
@@ -44,6 +44,7 @@ __all__ = [
     "reuploads_of",
     "sighting_row",
     "sighting_rows",
+    "sightings_by_id",
     "to_platform",
     "to_sighting",
 ]
@@ -181,31 +182,35 @@ def claim_due(
     )
 
 
-def find_by_digest(
-    session: Session, md5: str | None, sha256: str | None, exclude: int | None = None
+def noticed_by_digests(
+    session: Session, md5s: Collection[str], sha256s: Collection[str]
 ) -> list[SightingRow]:
-    """Noticed sightings with this exact MD5 or SHA-256."""
+    """Noticed sightings with any of these exact MD5s or SHA-256s."""
     conds = []
-    if md5:
-        conds.append(SightingRow.md5 == md5)
-    if sha256:
-        conds.append(SightingRow.sha256 == sha256)
+    if md5s:
+        conds.append(SightingRow.md5.in_(list(md5s)))
+    if sha256s:
+        conds.append(SightingRow.sha256.in_(list(sha256s)))
     if not conds:
         return []
     stmt = select(SightingRow).where(or_(*conds), SightingRow.first_notice_at.is_not(None))
-    if exclude is not None:
-        stmt = stmt.where(SightingRow.id != exclude)
     return list(session.scalars(stmt.order_by(SightingRow.id)))
 
 
-def noticed_with_pdq(session: Session, exclude: Collection[int] = ()) -> list[SightingRow]:
-    """Noticed sightings that have a PDQ hash (candidates for a near match)."""
-    stmt = select(SightingRow).where(
-        SightingRow.pdq.is_not(None), SightingRow.first_notice_at.is_not(None)
-    )
-    if exclude:
-        stmt = stmt.where(SightingRow.id.not_in(list(exclude)))
-    return list(session.scalars(stmt.order_by(SightingRow.id)))
+def noticed_pdqs(session: Session) -> list[tuple[int, str]]:
+    """(id, PDQ) of every noticed sighting that has a PDQ hash."""
+    rows = session.execute(
+        select(SightingRow.id, SightingRow.pdq).where(
+            SightingRow.pdq.is_not(None), SightingRow.first_notice_at.is_not(None)
+        )
+    ).all()
+    return [(int(i), str(p)) for i, p in rows]
+
+
+def sightings_by_id(session: Session, ids: Collection[int]) -> list[SightingRow]:
+    if not ids:
+        return []
+    return list(session.scalars(select(SightingRow).where(SightingRow.id.in_(list(ids)))))
 
 
 def notices_of(session: Session, sighting_ids: Sequence[int]) -> list[NoticeRow]:

@@ -27,11 +27,11 @@ from amparo.accountability import _repo
 from amparo.accountability._events import NoticeAnswered, SightingRecorded
 from amparo.accountability._model import EvidenceSink, Sighting
 from amparo.accountability._platforms import get_platform, platform_for_url
-from amparo.accountability._reuploads import link_matches
+from amparo.accountability._reuploads import Copy, link_copies
 from amparo.auth import Principal
 from amparo.errors import ConflictError, InputError, NotConfiguredError, NotFoundError
 from amparo.signals import PDQ_MATCH_THRESHOLD
-from amparo.store import SightingRow, UnitOfWork, utcnow
+from amparo.store import PlatformRow, SightingRow, UnitOfWork, utcnow
 from amparo.usecases import ScanContext, Transactional, scan_media
 
 __all__ = [
@@ -180,19 +180,18 @@ def record_sighting(
                 banks,
             )
         )
-        link_matches(
-            uow,
-            source="sighting",
-            source_ref=str(row.id),
-            md5=signals.md5,
-            sha256=signals.sha256,
-            pdq=pdq,
-            platform_id=target.id,
-            url=url,
-            seen_at=seen,
-            pdq_threshold=pdq_threshold,
+        copy = Copy(
+            "sighting",
+            str(row.id),
+            signals.md5,
+            signals.sha256,
+            pdq,
+            uow.get(PlatformRow, target.id),
+            url,
+            seen,
             exclude=row.id,
         )
+        link_copies(uow, [copy], pdq_threshold=pdq_threshold)
         return _repo.to_sighting(row, target.name)
 
 
