@@ -74,3 +74,24 @@ def test_notices_until_removal_then_escalation_and_checks(
     # Nothing more is due.
     assert service.notice_round(T0 + 100 * HOUR) == 0
     assert service.check_round(T0 + 100 * HOUR) == 0
+
+
+def test_the_runtime_worker_sends_and_checks(
+    amparo: Amparo,
+    fake: FakePlatform,
+    add_platform: Callable[..., acc.Platform],
+    sight: Callable[..., acc.Sighting],
+) -> None:
+    add_platform(target=fake.url("/dsa"))
+    sighting = sight(fake.serve("/p/1.jpg", Route(body=jpeg(1))))
+    clock = [T0]
+    amparo.accountability.clock = lambda: clock[0]
+    amparo.start()
+    worker = amparo.worker("accountability")
+    assert worker.run_now()
+    assert len(fake.posts) == 1
+    fake.routes.pop("/p/1.jpg")
+    clock[0] = T0 + 2 * HOUR
+    assert worker.run_now()
+    with amparo.session() as s:
+        assert acc.get_sighting(s, sighting.id).removed_at == T0 + 2 * HOUR
