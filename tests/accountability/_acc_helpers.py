@@ -160,12 +160,20 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-def smtp_server(tmp_path: Path, *, starttls: bool) -> Iterator[Smtp]:
+def smtp_server(tmp_path: Path, *, starttls: bool, refuse: bool = False) -> Iterator[Smtp]:
     from aiosmtpd.controller import Controller
 
     messages: list[tuple[str, list[str], bytes]] = []
 
     class Handler:
+        async def handle_RCPT(
+            self, server: object, session: object, envelope: object, address: str, options: object
+        ) -> str:
+            if refuse:
+                return "550 5.7.1 Mailbox unavailable"
+            envelope.rcpt_tos.append(address)  # type: ignore[attr-defined]
+            return "250 OK"
+
         async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
             messages.append(
                 (envelope.mail_from, list(envelope.rcpt_tos), envelope.content)  # type: ignore[attr-defined]

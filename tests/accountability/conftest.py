@@ -91,3 +91,8 @@ def smtp(tmp_path: Path) -> Iterator[Smtp]:
 @pytest.fixture
 def plain_smtp(tmp_path: Path) -> Iterator[Smtp]:
     yield from smtp_server(tmp_path, starttls=False)
+
+
+@pytest.fixture
+def refusing_smtp(tmp_path: Path) -> Iterator[Smtp]:
+    yield from smtp_server(tmp_path, starttls=True, refuse=True)

@@ -89,6 +89,23 @@ def test_smtp_without_starttls_is_refused_and_retried(
         assert acc.get_sighting(s, sighting.id).next_notice_at == T0 + dt.timedelta(minutes=15)
 
 
+def test_smtp_refusing_the_recipient_is_a_failure(
+    amparo: Amparo,
+    fake: FakePlatform,
+    refusing_smtp: Smtp,
+    add_platform: Callable[..., acc.Platform],
+    sight: Callable[..., acc.Sighting],
+) -> None:
+    _use_smtp(amparo, refusing_smtp)
+    add_platform(channel="email", target="abuse@fakeshare.example")
+    sighting = sight(fake.serve("/p/1.jpg", Route(body=jpeg(1))))
+    assert amparo.accountability.notice_round(T0) == 1
+    with amparo.session() as s:
+        step = acc.sighting_timeline(s, sighting.id)[-1]
+    assert step.event == "notice_failed" and "RCPT TO refused: 550" in str(step.detail["answer"])
+    assert refusing_smtp.messages == []
+
+
 def test_smtp_unreachable_is_a_clear_failure(smtp: Smtp) -> None:
     config = acc.SmtpConfig(host="127.0.0.1", port=1, ca_file=smtp.ca_file, timeout=5)
     notifier = acc.Notifier(smtp=config)
