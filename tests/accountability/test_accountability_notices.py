@@ -231,3 +231,23 @@ def test_platform_answer_is_recorded_against_the_newest_notice(
             for d in ledger.entries_of_kinds(s, ["accountability.notice_answer"])
         ]
     assert answers[-1].startswith("Ticket 8812: removed")
+
+
+def test_a_notice_claimed_by_a_dead_replica_is_sent_once_after_its_lease(
+    amparo: Amparo,
+    fake: FakePlatform,
+    add_platform: Callable[..., acc.Platform],
+    sight: Callable[..., acc.Sighting],
+) -> None:
+    from amparo.accountability import _repo
+
+    add_platform(target=fake.url("/dsa"))
+    sight(fake.serve("/p/1.jpg", Route(body=jpeg(1))))
+    lease = amparo.accountability.notice_policy.lease
+    with amparo.session() as s:  # claimed, then the replica died before sending
+        assert len(_repo.claim_due(s, "notice", T0, T0 + lease, 10)) == 1
+    service = amparo.accountability
+    assert service.notice_round(T0 + lease / 2) == 0
+    assert service.notice_round(T0 + lease) == 1
+    assert service.notice_round(T0 + lease) == 0
+    assert len(fake.posts) == 1
