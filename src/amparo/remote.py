@@ -285,7 +285,15 @@ class UrlFetcher:
         is an answer, not an error, and a body over ``max_bytes`` is cut there
         (``truncated``) instead of refused."""
         redirects: list[str] = []
+        return self._open(url, self._answer(redirects), redirects)
 
+    def post(self, url: str, body: bytes, content_type: str) -> Probe:
+        """POST ``body`` to ``url`` (e.g. a notice to a platform's webhook) with the same
+        address checks, pinning and total deadline as :meth:`fetch`; redirects are not
+        followed (a redirect is the answer). Any status is an answer, as in :meth:`probe`."""
+        return self._open(url, self._answer([]), [], post=(body, content_type))
+
+    def _answer(self, redirects: list[str]) -> Callable[[str, httpcore.Response, _Deadline], Probe]:
         def answer(url: str, response: httpcore.Response, deadline: _Deadline) -> Probe:
             body = bytearray()
             truncated = False
@@ -306,18 +314,22 @@ class UrlFetcher:
                 truncated=truncated,
             )
 
-        return self._open(url, answer, redirects)
+        return answer
 
     def _open(
         self,
         url: str,
         handle: Callable[[str, httpcore.Response, _Deadline], _T],
         redirects: list[str],
+        *,
+        post: tuple[bytes, str] | None = None,
     ) -> _T:
-        """GET ``url``, following redirects (each checked; appended to ``redirects``), and
-        give the final response to ``handle``, all within the deadline."""
+        """GET ``url`` (or POST ``post``'s body of its content type), following redirects
+        of a GET (each checked; appended to ``redirects``), and give the final response to
+        ``handle``, all within the deadline."""
         deadline = _Deadline(self.timeout, self.clock)
         backend = _DeadlineBackend(deadline)
+        method = "GET" if post is None else "POST"
         try:
             with httpcore.ConnectionPool(
                 ssl_context=_ssl_context(), network_backend=backend
@@ -326,11 +338,17 @@ class UrlFetcher:
                     addresses = check_url(url, allow_private=self.allow_private)
                     deadline.left()  # resolving counts against the deadline too
                     target, headers, extensions = _pinned(url, addresses[0])
+                    if post is not None:
+                        headers.append(("Content-Type", post[1]))
                     with pool.stream(
-                        "GET", target, headers=headers, extensions=extensions
+                        method,
+                        target,
+                        headers=headers,
+                        content=None if post is None else post[0],
+                        extensions=extensions,
                     ) as response:
                         location = _header(response.headers, b"location")
-                        if response.status in _REDIRECTS and location is not None:
+                        if post is None and response.status in _REDIRECTS and location is not None:
                             url = urljoin(url, location)
                             redirects.append(url)
                             continue

@@ -9,6 +9,7 @@ import email
 import json
 from collections.abc import Callable
 
+import pytest
 from _acc_helpers import T0, FakePlatform, Route, Smtp, jpeg
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -251,3 +252,20 @@ def test_a_notice_claimed_by_a_dead_replica_is_sent_once_after_its_lease(
     assert service.notice_round(T0 + lease) == 1
     assert service.notice_round(T0 + lease) == 0
     assert len(fake.posts) == 1
+
+
+def test_webhook_to_a_private_address_needs_the_unsafe_flag(
+    amparo: Amparo,
+    fake: FakePlatform,
+    add_platform: Callable[..., acc.Platform],
+    sight: Callable[..., acc.Sighting],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_platform(target=fake.url("/dsa"))
+    sighting = sight(fake.serve("/p/1.jpg", Route(body=jpeg(1))))
+    monkeypatch.setattr(amparo, "fetcher", dataclasses.replace(amparo.fetcher, allow_private=False))
+    assert amparo.accountability.notice_round(T0) == 1
+    assert fake.posts == []
+    with amparo.session() as s:
+        step = acc.sighting_timeline(s, sighting.id)[-1]
+    assert step.event == "notice_failed" and "unsafe URL" in str(step.detail["answer"])

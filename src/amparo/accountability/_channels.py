@@ -10,6 +10,7 @@ STARTTLS, or whose certificate does not verify, gets nothing.
 from __future__ import annotations
 
 import email.policy
+import json
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -18,11 +19,9 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-import httpx
-
 from amparo.accountability._model import Notice, NoticeAdapter
 from amparo.errors import AmparoError, FetchError, NotConfiguredError
-from amparo.remote import check_url
+from amparo.remote import UrlFetcher
 
 __all__ = ["Notifier", "SmtpConfig"]
 
@@ -100,24 +99,25 @@ def send_email(config: SmtpConfig, to: str, notice: Notice) -> str:
     return f"{code} {reply.decode(errors='replace')}"[:_ANSWER_LIMIT]
 
 
-def send_webhook(url: str, notice: Notice, *, allow_private: bool, timeout: float) -> str:
-    """POST ``notice`` as JSON to ``url`` (a public address unless ``allow_private``);
-    return the status and the start of the answer."""
-    check_url(url, allow_private=allow_private)
+def send_webhook(fetcher: UrlFetcher, url: str, notice: Notice) -> str:
+    """POST ``notice`` as JSON to ``url`` through ``fetcher`` (public addresses only unless
+    it allows private ones; pinned to the checked address; one total deadline); return the
+    status and the start of the answer."""
+    body = json.dumps(notice.to_dict()).encode()
     try:
-        response = httpx.post(url, json=notice.to_dict(), timeout=timeout, follow_redirects=False)
-    except httpx.HTTPError as exc:
+        answer = fetcher.post(url, body, "application/json")
+    except FetchError as exc:
         raise FetchError(
-            f"the webhook notice was not delivered: {type(exc).__name__}",
+            f"the webhook notice was not delivered: {exc.message}",
             hint="check the platform's webhook URL; the notice is tried again later",
         ) from None
-    answer = f"HTTP {response.status_code}: {response.text[:_ANSWER_LIMIT]}"
-    if not 200 <= response.status_code < 300:
+    text = f"HTTP {answer.status}: {answer.body[:_ANSWER_LIMIT].decode(errors='replace')}"
+    if not 200 <= answer.status < 300:
         raise FetchError(
-            f"the webhook notice was refused: {answer[:200]}",
+            f"the webhook notice was refused: {text[:200]}",
             hint="the notice is tried again later",
         )
-    return answer[:_ANSWER_LIMIT]
+    return text[:_ANSWER_LIMIT]
 
 
 @dataclass
@@ -126,8 +126,7 @@ class Notifier:
 
     smtp: SmtpConfig | None = None
     adapters: Mapping[str, NoticeAdapter] = field(default_factory=dict)
-    allow_private: bool = False
-    timeout: float = 30.0
+    fetcher: UrlFetcher | None = None
 
     def deliver(self, channel: str, target: str, notice: Notice) -> str:
         """The receiving side's answer, or :class:`FetchError` / :class:`NotConfiguredError`."""
@@ -139,9 +138,9 @@ class Notifier:
                 )
             return send_email(self.smtp, target, notice)
         if channel == "webhook":
-            return send_webhook(
-                target, notice, allow_private=self.allow_private, timeout=self.timeout
-            )
+            if self.fetcher is None:
+                raise NotConfiguredError("webhook notices need a URL fetcher")
+            return send_webhook(self.fetcher, target, notice)
         adapter = self.adapters.get(target)
         if adapter is None:
             raise NotConfiguredError(

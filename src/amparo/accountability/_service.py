@@ -4,6 +4,7 @@ are plugged into it."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -17,6 +18,8 @@ from amparo.config import Settings
 from amparo.store import utcnow
 
 __all__ = ["Accountability"]
+
+_ANSWER_BYTES = 64 * 1024
 
 
 def _smtp(settings: Settings) -> SmtpConfig | None:
@@ -77,12 +80,9 @@ class Accountability:
         self.smtp = _smtp(settings)
 
     def notifier(self) -> Notifier:
-        return Notifier(
-            smtp=self.smtp,
-            adapters=self.adapters,
-            allow_private=self.settings.unsafe_allow_private_urls,
-            timeout=self.settings.url_fetch_timeout,
-        )
+        # The runtime's fetcher (address checks, pinning, deadline), reading little back.
+        fetcher = dataclasses.replace(self.ctx.fetcher, max_bytes=_ANSWER_BYTES)
+        return Notifier(smtp=self.smtp, adapters=self.adapters, fetcher=fetcher)
 
     def notice_round(self, now: datetime | None = None) -> int:
         """Send the notices due now (or at ``now``); return how many items were handled."""
