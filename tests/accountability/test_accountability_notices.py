@@ -228,10 +228,12 @@ def test_platform_answer_is_recorded_against_the_newest_notice(
     assert missing.status_code == 404
     with amparo.session() as s:
         answers = [
-            json.loads(d.record_text)["data"]["answer"]
+            json.loads(d.record_text)["data"]
             for d in ledger.entries_of_kinds(s, ["accountability.notice_answer"])
         ]
-    assert answers[-1].startswith("Ticket 8812: removed")
+    assert answers[0]["key_id"] is None  # the webhook's own answer
+    assert answers[-1]["answer"] == "Ticket 8812: removed"
+    assert isinstance(answers[-1]["key_id"], int)
 
 
 def test_a_notice_claimed_by_a_dead_replica_is_sent_once_after_its_lease(

@@ -79,7 +79,8 @@ class NoticeSent(Event):
 
 @dataclass(frozen=True)
 class NoticeAnswered(Event):
-    """What the platform's side answered to a notice (SMTP reply, webhook or API answer)."""
+    """What the platform's side answered to a notice: the channel's reply (SMTP, webhook or
+    API answer; ``key_id`` None), or a later answer recorded by an investigator's key."""
 
     kind = "accountability.notice_answer"
 
@@ -87,6 +88,7 @@ class NoticeAnswered(Event):
     sighting_id: int
     platform: str
     answer: str
+    key_id: int | None
 
 
 @dataclass(frozen=True)

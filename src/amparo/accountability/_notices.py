@@ -142,7 +142,7 @@ def _record(
                 row.content_sha256,
             )
         )
-        uow.emit(NoticeAnswered(row.id, notice.sighting_id, notice.platform, answer))
+        uow.emit(NoticeAnswered(row.id, notice.sighting_id, notice.platform, answer, None))
     else:
         uow.emit(
             NoticeFailed(

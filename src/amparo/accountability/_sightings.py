@@ -224,9 +224,9 @@ def record_answer(
             f"sighting {sighting_id} has had no notice to answer",
             hint="answers are recorded against the notice they answer",
         )
-    who = f" (recorded by key {principal.key_id})" if principal else ""
     notice.answer = f"{notice.answer or ''}\n---\n{text}".strip()
-    uow.emit(NoticeAnswered(notice.id, sighting_id, sighting.platform, text + who))
+    key = principal.key_id if principal else None
+    uow.emit(NoticeAnswered(notice.id, sighting_id, sighting.platform, text, key))
 
 
 def list_sightings(
