@@ -119,6 +119,7 @@ class TakedownChecked(Event):
     status: int | None
     final_url: str | None
     sha256: str | None
+    pdq: str | None
     detail: str | None
 
 

@@ -269,6 +269,7 @@ def _record(
                 result.status,
                 result.final_url,
                 result.sha256,
+                result.pdq,
                 result.detail,
             )
         )
