@@ -64,6 +64,7 @@ REMOVAL_KINDS = ("gone", "geo_blocked", "soft_removed", "redirected", "replaced"
 """How a removal was observed (``removal_kind`` of a removed item)."""
 
 _FAILURES = frozenset({"rate_limited", "restricted", "error"})
+_GROUP = 64  # checks recorded per transaction
 _PAGE_TYPES = ("text/html", "text/plain", "application/xhtml", "application/json")
 
 
@@ -237,67 +238,66 @@ def _check(fetcher: UrlFetcher, hasher: Hasher, job: _Job, policy: CheckPolicy) 
 
 
 def _record(
-    transactions: Transactions,
+    uow: UnitOfWork,
     job: _Job,
     result: Classified,
     now: datetime,
     policy: CheckPolicy,
     rng: random.Random,
 ) -> None:
-    with transactions() as uow:
-        row = _repo.sighting_row(uow, job.sighting_id, lock=True)
-        if row is None:
-            return
-        check = TakedownCheckRow(
-            sighting_id=row.id,
-            checked_at=now,
-            outcome=result.outcome,
-            status=result.status,
-            final_url=result.final_url,
-            sha256=result.sha256,
-            pdq=result.pdq,
-            detail=result.detail,
+    row = _repo.sighting_row(uow, job.sighting_id, lock=True)
+    if row is None:
+        return
+    check = TakedownCheckRow(
+        sighting_id=row.id,
+        checked_at=now,
+        outcome=result.outcome,
+        status=result.status,
+        final_url=result.final_url,
+        sha256=result.sha256,
+        pdq=result.pdq,
+        detail=result.detail,
+    )
+    uow.add(check)
+    uow.flush()
+    uow.emit(
+        TakedownChecked(
+            check.id,
+            row.id,
+            job.platform,
+            result.outcome,
+            result.status,
+            result.final_url,
+            result.sha256,
+            result.pdq,
+            result.detail,
         )
-        uow.add(check)
-        uow.flush()
+    )
+    row.last_check_at = now
+    row.last_outcome = result.outcome
+    if row.claim == job.claim:
+        row.claim = None
+    if result.removal_kind is not None and row.state == "open":
+        row.state = "removed"
+        row.removed_at = now
+        row.removal_kind = result.removal_kind
+        row.next_check_at = None
+        row.next_notice_at = None
+        first = row.first_notice_at.isoformat() if row.first_notice_at else None
         uow.emit(
-            TakedownChecked(
-                check.id,
+            ItemRemoved(
                 row.id,
                 job.platform,
-                result.outcome,
-                result.status,
-                result.final_url,
-                result.sha256,
-                result.pdq,
-                result.detail,
+                result.removal_kind,
+                now.isoformat(),
+                first,
+                row.notices_sent,
             )
         )
-        row.last_check_at = now
-        row.last_outcome = result.outcome
-        if row.claim == job.claim:
-            row.claim = None
-        if result.removal_kind is not None and row.state == "open":
-            row.state = "removed"
-            row.removed_at = now
-            row.removal_kind = result.removal_kind
-            row.next_check_at = None
-            row.next_notice_at = None
-            first = row.first_notice_at.isoformat() if row.first_notice_at else None
-            uow.emit(
-                ItemRemoved(
-                    row.id,
-                    job.platform,
-                    result.removal_kind,
-                    now.isoformat(),
-                    first,
-                    row.notices_sent,
-                )
-            )
-            return
-        row.check_failures = row.check_failures + 1 if result.outcome in _FAILURES else 0
-        if row.state == "open":
-            row.next_check_at = next_check(now, policy, row.check_failures, rng, result.retry_after)
+        return
+    row.check_failures = row.check_failures + 1 if result.outcome in _FAILURES else 0
+    if row.state == "open":
+        row.next_check_at = next_check(now, policy, row.check_failures, rng, result.retry_after)
 
 
 def run_check_round(
@@ -336,10 +336,15 @@ def run_check_round(
     if not jobs:
         return 0
 
-    def one(job: _Job) -> None:
-        _record(transactions, job, _check(fetcher, hasher, job, policy), now, policy, rng)
-
+    # Fetch at bounded concurrency; record in groups, each one transaction (one commit for
+    # many checks). A crash before a group commits loses no check: its claims lapse and the
+    # checks are made again.
     with ThreadPoolExecutor(max(1, min(policy.concurrency, len(jobs)))) as pool:
-        for future in [pool.submit(one, job) for job in jobs]:
-            future.result()
+        results = list(pool.map(lambda job: _check(fetcher, hasher, job, policy), jobs))
+    for start in range(0, len(jobs), _GROUP):
+        with transactions() as uow:
+            for job, result in zip(
+                jobs[start : start + _GROUP], results[start : start + _GROUP], strict=True
+            ):
+                _record(uow, job, result, now, policy, rng)
     return len(jobs)
