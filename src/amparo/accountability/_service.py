@@ -103,7 +103,10 @@ class Accountability:
         )
 
     def round(self) -> None:
-        """One round of the server's worker: notices, then checks, at the clock's now."""
+        """One round of the server's worker: notices, then checks, at the clock's now (the
+        checks run even if the notices failed; the worker logs the failure)."""
         now = self.clock()
-        self.notice_round(now)
-        self.check_round(now)
+        try:
+            self.notice_round(now)
+        finally:
+            self.check_round(now)
