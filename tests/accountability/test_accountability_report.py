@@ -85,6 +85,10 @@ def test_api_report_json_csv_and_bad_input(
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert [r["figure"] for r in rows] == list(acc.FIGURES)
     assert rows[0]["value"] == "3" and re.fullmatch(r"(\d+@\d+ ?)+", rows[0]["ledger_entries"])
+    page = client.get(url + "&format=html", headers=h)
+    assert page.headers["content-type"].startswith("text/html") and "<table>" in page.text
+    pdf = client.get(url + "&format=pdf", headers=h)
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     for query, status in (
         ("platform=nope&from=2026-01-01&to=2026-01-02", 404),
         ("platform=fakeshare&from=2026-13-01&to=2026-01-02", 400),
