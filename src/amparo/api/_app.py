@@ -29,7 +29,7 @@ Every route needs an API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`) e
 `/healthz`, `/readyz`, `/status`, `/status/live` and the public tamper-evident log under
 `/ledger/` (salted commitments only). The key is checked before the request body is read.
 Roles: `admin` (everything), `curator` (banks and exchanges), `scanner` (hash, scan,
-match), `reviewer`, `auditor`.
+match), `reviewer`, `auditor`, `investigator` (sightings, notices, conduct reports).
 
 The `/h`, `/m`, `/c` and `/status` routes speak the API of Meta's Hasher-Matcher-Actioner
 (HMA), so an HMA client switches by changing its base URL and adding a key header.
