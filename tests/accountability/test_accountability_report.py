@@ -79,12 +79,16 @@ def test_api_report_json_csv_and_bad_input(
     url = f"/v1/accountability/report?platform=fakeshare&from={day}&to={day}"
     body = client.get(url, headers=h).json()
     assert {f["name"] for f in body["figures"]} == set(acc.FIGURES)
-    assert len(body["items"]) == 3
+    assert len(body["items"]) == 3 and body["from"] == body["to"] == day
     answer = client.get(url + "&format=csv", headers=h)
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert [r["figure"] for r in rows] == list(acc.FIGURES)
-    assert rows[0]["value"] == "3" and re.fullmatch(r"(\d+@\d+ ?)+", rows[0]["ledger_entries"])
+    assert (
+        rows[0]["to"] == day
+        and rows[0]["value"] == "3"
+        and re.fullmatch(r"(\d+@\d+ ?)+", rows[0]["ledger_entries"])
+    )
     page = client.get(url + "&format=html", headers=h)
     assert page.headers["content-type"].startswith("text/html") and "<table>" in page.text
     pdf = client.get(url + "&format=pdf", headers=h)

@@ -51,6 +51,10 @@ def _refs_text(figure: FigureRow) -> str:
     )
 
 
+def _last_day(report: ConductReport) -> str:
+    return (report.end - timedelta(seconds=1)).date().isoformat()
+
+
 def to_csv(report: ConductReport) -> str:
     """One row per figure: platform, period, figure, label, value, items, and the ledger
     entries behind it (``SEQ@LEAF_INDEX``, space-separated)."""
@@ -64,7 +68,7 @@ def to_csv(report: ConductReport) -> str:
             [
                 report.platform,
                 report.start.date().isoformat(),
-                report.end.date().isoformat(),
+                _last_day(report),
                 report.as_of.isoformat(),
                 f.name,
                 f.label,
@@ -76,20 +80,21 @@ def to_csv(report: ConductReport) -> str:
     return buffer.getvalue()
 
 
-def _charts(report: ConductReport) -> list[tuple[str, Figure]]:
+def _charts(report: ConductReport) -> list[tuple[str, tuple[str, ...], Figure]]:
     from matplotlib.figure import Figure
 
-    charts: list[tuple[str, Figure]] = []
+    charts: list[tuple[str, tuple[str, ...], Figure]] = []
     m = report.metrics
     fig = Figure(figsize=(6.4, 3.2), layout="constrained")
     ax = fig.add_subplot()
     names = [label for name, label in _SHARES]
-    values = [float(getattr(m, name) or 0.0) for name, _ in _SHARES]
-    ax.bar(names, values, color="#4a6fa5")
+    shares = [getattr(m, name) for name, _ in _SHARES]
+    bars = ax.bar(names, [v or 0.0 for v in shares], color="#4a6fa5")
+    ax.bar_label(bars, labels=["n/a" if v is None else f"{v:.0%}" for v in shares])
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of items")
     ax.set_title(f"{report.platform}: conduct")
-    charts.append(("Shares (see the figures table for the entries behind each)", fig))
+    charts.append(("Shares of items", tuple(name for name, _ in _SHARES), fig))
 
     hours = [h for i in report.items if (h := i.hours_to_removal()) is not None]
     fig = Figure(figsize=(6.4, 3.2), layout="constrained")
@@ -101,11 +106,13 @@ def _charts(report: ConductReport) -> list[tuple[str, Figure]]:
     ax.set_xlabel("days since the first notice")
     ax.set_ylabel("share removed")
     ax.set_ylim(0, 1)
-    ax.axvline(1, color="#999", linestyle=":")
-    ax.axvline(7, color="#999", linestyle=":")
-    ax.axvline(42, color="#c33", linestyle=":")
+    for day, label, colour in ((1, "24 h", "#999"), (7, "7 days", "#999"), (42, "42 days", "#c33")):
+        ax.axvline(day, color=colour, linestyle=":")
+        ax.text(day, 0.98, f" {label}", color=colour, va="top", fontsize=8)
     ax.set_title("Removal over time (median, p90: see the figures table)")
-    charts.append(("Cumulative share of items removed after the first notice", fig))
+    behind = ("median_hours_to_removal", "p90_hours_to_removal", "removed_within_24h",
+              "removed_within_7d", "still_online_after_42d")  # fmt: skip
+    charts.append(("Cumulative share of items removed after the first notice", behind, fig))
     return charts
 
 
@@ -131,12 +138,15 @@ def to_html(report: ConductReport, *, base_url: str = "") -> str:
             f'<tr id="{esc(f.name)}"><td>{esc(f.label)}</td><td>{esc(_value(f))}</td>'
             f"<td>{f.items}</td><td>{links or '-'}</td></tr>"
         )
+    labels = {f.name: f.label for f in report.figures}
     charts = "".join(
-        f'<figure><img alt="{esc(caption)}" src="{_png(fig)}"><figcaption>{esc(caption)}'
-        "</figcaption></figure>"
-        for caption, fig in _charts(report)
+        f'<figure><img alt="{esc(caption)}" src="{_png(fig)}"><figcaption>{esc(caption)}; '
+        "ledger entries behind it: "
+        + ", ".join(f'<a href="#{esc(n)}">{esc(labels[n])}</a>' for n in names)
+        + "</figcaption></figure>"
+        for caption, names, fig in _charts(report)
     )
-    period = f"{report.start.date()} to {(report.end - timedelta(seconds=1)).date()}"
+    period = f"{report.start.date()} to {_last_day(report)}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Conduct report: {esc(report.platform)}, {esc(period)}</title>
@@ -163,8 +173,8 @@ def to_pdf(report: ConductReport) -> bytes:
     with PdfPages(buffer, metadata={"Title": f"Conduct report: {report.platform}"}) as pdf:
         lines = [
             f"Conduct report: {report.platform}",
-            f"Items first noticed {report.start.date()} to "
-            f"{(report.end - timedelta(seconds=1)).date()}, as of {report.as_of.isoformat()}",
+            f"Items first noticed {report.start.date()} to {_last_day(report)}, "
+            f"as of {report.as_of.isoformat()}",
             "Ledger entries as SEQ@LEAF_INDEX; prove each with `amparo ledger prove SEQ`.",
             "",
         ]
@@ -189,7 +199,7 @@ def to_pdf(report: ConductReport) -> bytes:
                 fontsize=8,
             )
             pdf.savefig(page)
-        for _, fig in _charts(report):
+        for _, _, fig in _charts(report):
             pdf.savefig(fig)
     return buffer.getvalue()
 

@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -91,8 +91,9 @@ class ConductReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "platform": self.platform,
-            "from": self.start.isoformat(),
-            "to": self.end.isoformat(),
+            "from": self.start.date().isoformat(),
+            "to": (self.end - timedelta(seconds=1)).date().isoformat(),
+            "window": {"start": self.start.isoformat(), "end_exclusive": self.end.isoformat()},
             "as_of": self.as_of.isoformat(),
             "figures": [f.to_dict() for f in self.figures],
             "items": [
