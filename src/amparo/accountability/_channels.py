@@ -86,16 +86,14 @@ def send_email(config: SmtpConfig, to: str, notice: Notice) -> str:
                 )
     except AmparoError:
         raise
-    except smtplib.SMTPNotSupportedError:
-        raise _smtp_failed(f"{config.host}:{config.port} refused STARTTLS") from None
     except ssl.SSLError as exc:
         raise _smtp_failed(f"TLS with {config.host}:{config.port} failed: {exc.reason}") from None
     except smtplib.SMTPResponseException as exc:
         error = exc.smtp_error
         text = error.decode(errors="replace") if isinstance(error, bytes) else error
         raise _smtp_failed(f"the server answered {exc.smtp_code} {text}") from None
-    except (smtplib.SMTPException, OSError) as exc:
-        raise _smtp_failed(f"{type(exc).__name__}: {exc}") from None
+    except (smtplib.SMTPException, OSError) as exc:  # e.g. AUTH not offered, refused login
+        raise _smtp_failed(f"{config.host}:{config.port}: {type(exc).__name__}: {exc}") from None
     return f"{code} {reply.decode(errors='replace')}"[:_ANSWER_LIMIT]
 
 
