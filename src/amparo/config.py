@@ -262,6 +262,78 @@ class Settings(BaseSettings):
         "failure (at most a day).",
     )
 
+    # accountability: notices to platforms and takedown monitoring
+    accountability_notice_hours: float = Field(
+        24.0,
+        gt=0,
+        description="Hours between notices about an item until it is removed (re-notify).",
+    )
+    accountability_escalate_after: int = Field(
+        3,
+        ge=1,
+        description="After this many notices about one item, each further notice also goes "
+        "to the platform's legal contact.",
+    )
+    accountability_check_seconds: float = Field(
+        3600.0, gt=0, description="Seconds between takedown checks of a noticed URL."
+    )
+    accountability_check_max_backoff_seconds: float = Field(
+        86400.0,
+        gt=0,
+        description="Longest wait before re-checking a URL whose checks keep failing "
+        "(the wait doubles with each failure up to this).",
+    )
+    accountability_check_jitter: float = Field(
+        0.1,
+        ge=0,
+        le=0.5,
+        description="Random spread of check times, as a share of the interval (0.1: +-10%).",
+    )
+    accountability_host_interval_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="Least time between two takedown checks to one host (per server process).",
+    )
+    accountability_check_batch: int = Field(
+        50,
+        ge=1,
+        le=10_000,
+        description="Most items one notice round, and one takedown round, takes on.",
+    )
+    accountability_worker_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How often a server looks for notices and takedown checks that are due.",
+    )
+    accountability_pdq_threshold: int = Field(
+        31,
+        ge=0,
+        le=256,
+        description="PDQ distance up to which served content or a scan counts as the "
+        "noticed item (takedown checks and re-uploads).",
+    )
+    accountability_notifier_name: str = Field(
+        "Amparo",
+        description="Who notices come from (DSA Art. 16: the notifier's name).",
+    )
+    accountability_notifier_email: str | None = Field(
+        None, description="The notifier's e-mail address: notices' From and reply address."
+    )
+    accountability_smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail notices (always with STARTTLS)."
+    )
+    accountability_smtp_port: int = Field(587, ge=1, le=65535, description="Its port.")
+    accountability_smtp_username: str | None = Field(None, description="SMTP login, if any.")
+    accountability_smtp_password: str | None = Field(None, description="SMTP password.")
+    accountability_smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM roots the SMTP server's certificate is checked against "
+        "(default: the system's).",
+    )
+    accountability_smtp_timeout: float = Field(
+        30.0, gt=0, description="Seconds each step of delivering an e-mail notice may take."
+    )
+
     @property
     def media(self) -> MediaLimits:
         """The media limits as the plain value the media package takes."""

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpcore
@@ -35,7 +35,7 @@ import httpx
 
 from amparo.errors import FetchError, MediaTooLargeError, UnsafeURLError
 
-__all__ = ["UrlFetcher", "check_url", "embedded_ipv4", "is_public"]
+__all__ = ["Probe", "UrlFetcher", "check_url", "embedded_ipv4", "is_public"]
 
 _MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -238,6 +238,23 @@ def _too_large(what: str, limit: int) -> MediaTooLargeError:
     )
 
 
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a URL answered (:meth:`UrlFetcher.probe`): the final status and URL, the
+    redirects followed, two headers, and the body (cut at ``max_bytes``: ``truncated``)."""
+
+    status: int
+    url: str
+    redirects: tuple[str, ...]
+    content_type: str | None
+    retry_after: str | None
+    body: bytes
+    truncated: bool
+
+
 @dataclass(frozen=True)
 class UrlFetcher:
     """Fetches media by URL within ``max_bytes`` and a total of ``timeout`` seconds (see the
@@ -254,8 +271,65 @@ class UrlFetcher:
         """The body at ``url``, at most ``max_bytes`` long, fetched within ``timeout`` seconds
         all told; :class:`UnsafeURLError`, :class:`MediaTooLargeError` or :class:`FetchError`.
         """
+
+        def body(url: str, response: httpcore.Response, deadline: _Deadline) -> bytes:
+            if response.status != 200:
+                raise FetchError(f"Failed to fetch URL: HTTP {response.status}")
+            return self._body(response, deadline)
+
+        return self._open(url, body, [])
+
+    def probe(self, url: str) -> Probe:
+        """What ``url`` answers now, whatever its status (for takedown checks): like
+        :meth:`fetch` (same address checks, redirects, total deadline), but a non-200 status
+        is an answer, not an error, and a body over ``max_bytes`` is cut there
+        (``truncated``) instead of refused."""
+        redirects: list[str] = []
+        return self._open(url, self._answer(redirects), redirects)
+
+    def post(self, url: str, body: bytes, content_type: str) -> Probe:
+        """POST ``body`` to ``url`` (e.g. a notice to a platform's webhook) with the same
+        address checks, pinning and total deadline as :meth:`fetch`; redirects are not
+        followed (a redirect is the answer). Any status is an answer, as in :meth:`probe`."""
+        return self._open(url, self._answer([]), [], post=(body, content_type))
+
+    def _answer(self, redirects: list[str]) -> Callable[[str, httpcore.Response, _Deadline], Probe]:
+        def answer(url: str, response: httpcore.Response, deadline: _Deadline) -> Probe:
+            body = bytearray()
+            truncated = False
+            for chunk in response.iter_stream():
+                deadline.left()
+                body.extend(chunk)
+                if len(body) > self.max_bytes:
+                    del body[self.max_bytes :]
+                    truncated = True
+                    break
+            return Probe(
+                status=response.status,
+                url=url,
+                redirects=tuple(redirects),
+                content_type=_header(response.headers, b"content-type"),
+                retry_after=_header(response.headers, b"retry-after"),
+                body=bytes(body),
+                truncated=truncated,
+            )
+
+        return answer
+
+    def _open(
+        self,
+        url: str,
+        handle: Callable[[str, httpcore.Response, _Deadline], _T],
+        redirects: list[str],
+        *,
+        post: tuple[bytes, str] | None = None,
+    ) -> _T:
+        """GET ``url`` (or POST ``post``'s body of its content type), following redirects
+        of a GET (each checked; appended to ``redirects``), and give the final response to
+        ``handle``, all within the deadline."""
         deadline = _Deadline(self.timeout, self.clock)
         backend = _DeadlineBackend(deadline)
+        method = "GET" if post is None else "POST"
         try:
             with httpcore.ConnectionPool(
                 ssl_context=_ssl_context(), network_backend=backend
@@ -264,16 +338,21 @@ class UrlFetcher:
                     addresses = check_url(url, allow_private=self.allow_private)
                     deadline.left()  # resolving counts against the deadline too
                     target, headers, extensions = _pinned(url, addresses[0])
+                    if post is not None:
+                        headers.append(("Content-Type", post[1]))
                     with pool.stream(
-                        "GET", target, headers=headers, extensions=extensions
+                        method,
+                        target,
+                        headers=headers,
+                        content=None if post is None else post[0],
+                        extensions=extensions,
                     ) as response:
                         location = _header(response.headers, b"location")
-                        if response.status in _REDIRECTS and location is not None:
+                        if post is None and response.status in _REDIRECTS and location is not None:
                             url = urljoin(url, location)
+                            redirects.append(url)
                             continue
-                        if response.status != 200:
-                            raise FetchError(f"Failed to fetch URL: HTTP {response.status}")
-                        return self._body(response, deadline)
+                        return handle(url, response, deadline)
         except _DeadlinePassed:
             raise self._timed_out() from None
         except httpcore.TimeoutException:

@@ -37,6 +37,7 @@ RANKS = {
     "cases": 6,
     "usecases": 7,
     "review": 7,
+    "accountability": 7,
     "runtime": 8,
     "api": 9,
     "web": 9,

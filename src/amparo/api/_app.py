@@ -24,6 +24,7 @@ from amparo.api import (
     _scans,
     hma,
 )
+from amparo.api._accountability import router as accountability_router
 from amparo.api._docs import install_docs
 from amparo.api._errors import install_error_handlers
 from amparo.api._gate import MAX_FORM_PARTS, Gate
@@ -43,7 +44,7 @@ Every route needs an API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`) e
 `/healthz`, `/readyz`, `/status`, `/status/live` and the public tamper-evident log under
 `/ledger/` (salted commitments only). The key is checked before the request body is read.
 Roles: `admin` (everything), `curator` (banks and exchanges), `scanner` (hash, scan,
-match), `reviewer`, `auditor`.
+match), `reviewer`, `auditor`, `investigator` (sightings, notices, conduct reports).
 
 The `/h`, `/m`, `/c` and `/status` routes speak the API of Meta's Hasher-Matcher-Actioner
 (HMA), so an HMA client switches by changing its base URL and adding a key header.
@@ -108,6 +109,7 @@ def create_app(
         _review.router,
         _dsa.router,
         _cases.router,
+        accountability_router,
     ):
         app.include_router(router)
     # Multipart batch bodies carry up to 16 files of the per-file limit.

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "users": ("amparo.cli._users:app", "Manage accounts of people who use the review console."),
     "dsa": ("amparo.cli._dsa:app", "DSA Transparency Database: import dumps, cross-check."),
     "case": ("amparo.cli._cases:app", "Case packages for prosecutors: export, verify."),
+    "accountability": ("amparo.cli._accountability:app", "Notices, takedowns, conduct reports."),
 }
 """Command name -> (``module:Typer app``, one-line help)."""
 

@@ -35,8 +35,8 @@ def create(
     """Create an API key and print it once (it is stored only as a digest).
 
     Roles: admin (everything), curator (banks, exchanges), scanner (hash, scan, match),
-    reviewer, auditor (the ledger's records and the scan list), investigator (evidence
-    holds and exports).
+    reviewer, auditor (the ledger's records and the scan list), investigator (sightings,
+    notices to platforms, conduct reports, evidence holds and exports).
 
     Examples:
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from amparo import auth, cases, evidence, ledger
+from amparo.accountability import Accountability, ReuploadEffect, VaultSink
 from amparo.config import Settings
 from amparo.errors import ConfigError, UnavailableError
 from amparo.events import Event
@@ -68,11 +69,20 @@ class Runtime:
         self.follower = CatalogFollower(self.sessions, snapshot_dir=snapshots)
         # What decisions make happen (vault, outbox, review) plugs in here: applied in
         # each scan's transaction by the scan writer (see amparo.usecases.DecisionEffect).
-        self.scans = ScanWriter(self.session, effects=(ApplyDecision(lambda: self.vault), *effects))
+        self.scans = ScanWriter(
+            self.session,
+            effects=(
+                ApplyDecision(lambda: self.vault),
+                ReuploadEffect(settings.accountability_pdq_threshold),
+                *effects,
+            ),
+        )
         self.policies = PolicyHolder(self.sessions)
         # Case packages gather scans with the media the vault preserved for them.
         cases.bind_sources(self, cases.VaultSources(lambda: self.vault, lambda: self.ledger))
         self._listeners: list[Listener] = [self._on_policy_events]
+        # Notices and takedown checks; sightings' media goes to the evidence vault.
+        self.accountability = Accountability(self, settings, evidence=VaultSink(lambda: self.vault))
         self._workers: list[PeriodicWorker] = []
         self._started = False
 
@@ -258,6 +268,12 @@ class Runtime:
                 self.purge_evidence,
                 first_delay=settings.evidence_purge_seconds,
             ),
+            PeriodicWorker(
+                "accountability",
+                settings.accountability_worker_seconds,
+                self.accountability.round,
+                first_delay=settings.accountability_worker_seconds,
+            ),
         ]
         if settings.index_snapshot_seconds > 0:
             every = settings.index_snapshot_seconds
@@ -275,7 +291,7 @@ class Runtime:
 
     def worker(self, name: str) -> PeriodicWorker:
         """The started worker called ``name`` (catalog, ledger, key-use, policy,
-        evidence-purge)."""
+        evidence-purge, accountability)."""
         for worker in self._workers:
             if worker.name == name:
                 return worker

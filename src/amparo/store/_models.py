@@ -40,12 +40,17 @@ __all__ = [
     "EvidenceItemRow",
     "ExchangeRow",
     "InstanceRow",
+    "NoticeRow",
+    "PlatformRow",
     "PolicyActivationRow",
     "PolicyRow",
+    "ReuploadRow",
     "ReviewItemRow",
     "ReviewRevealRow",
     "ScanRow",
+    "SightingRow",
     "SignalRow",
+    "TakedownCheckRow",
     "UserRow",
     "UserSessionRow",
 ]
@@ -434,3 +439,122 @@ class CaseExportRow(Base):
     files: Mapped[int] = mapped_column(Integer)
     exported_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- accountability (owned by amparo.accountability) -----------------------------------------
+
+
+class PlatformRow(Base):
+    """A platform notices go to: its host names, notice channel and legal contact."""
+
+    __tablename__ = "accountability_platforms"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    hostnames: Mapped[list[str]] = mapped_column(JSON, default=list)
+    channel: Mapped[str] = mapped_column(String(16))
+    channel_target: Mapped[str] = mapped_column(String(2048))
+    legal_contact: Mapped[str | None] = mapped_column(String(320))
+    trusted_flagger: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SightingRow(Base):
+    """An item an investigator saw online, what it hashed to, and where its notices and
+    takedown checks stand. Never media (the bytes are in the evidence vault)."""
+
+    __tablename__ = "accountability_sightings"
+    __table_args__ = (
+        Index("ix_accountability_sightings_notice_due", "state", "next_notice_at"),
+        Index("ix_accountability_sightings_check_due", "state", "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    platform_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accountability_platforms.id"), index=True
+    )
+    url: Mapped[str] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(255))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    found_by: Mapped[str] = mapped_column(String(255))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    key_id: Mapped[int | None] = mapped_column(BigInteger)
+    scan_id: Mapped[str | None] = mapped_column(String(36))
+    evidence_id: Mapped[str] = mapped_column(String(255))
+    md5: Mapped[str] = mapped_column(String(32), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    pdq: Mapped[str | None] = mapped_column(String(64))
+    ai_verdict: Mapped[str | None] = mapped_column(String(32))
+    matched_banks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    notices_sent: Mapped[int] = mapped_column(Integer, default=0)
+    notice_failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_outcome: Mapped[str | None] = mapped_column(String(32))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removal_kind: Mapped[str | None] = mapped_column(String(32))
+    claim: Mapped[str | None] = mapped_column(String(36))
+
+
+class NoticeRow(Base):
+    """One notice sent (or attempted) about a sighting, and the channel's answer."""
+
+    __tablename__ = "accountability_notices"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    sighting_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accountability_sightings.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(2048))
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered: Mapped[bool] = mapped_column(Boolean)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[str | None] = mapped_column(Text)
+
+
+class TakedownCheckRow(Base):
+    """One re-check of a noticed URL: what it served then. Never the bytes."""
+
+    __tablename__ = "accountability_checks"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    sighting_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accountability_sightings.id", ondelete="CASCADE"), index=True
+    )
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(32))
+    status: Mapped[int | None] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    pdq: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ReuploadRow(Base):
+    """A scan or sighting matching an item that was already noticed."""
+
+    __tablename__ = "accountability_reuploads"
+    __table_args__ = (
+        UniqueConstraint("original_id", "source", "source_ref", name="uq_accountability_reupload"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    original_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accountability_sightings.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(16))
+    source_ref: Mapped[str] = mapped_column(String(64))
+    platform_id: Mapped[int | None] = mapped_column(BigInteger)
+    url: Mapped[str | None] = mapped_column(Text)
+    matched_by: Mapped[str] = mapped_column(String(16))
+    distance: Mapped[int] = mapped_column(Integer, default=0)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delay_seconds: Mapped[int] = mapped_column(BigInteger)

@@ -8,7 +8,7 @@
   made: recipient, digest of its content, who).
 
 Revision ID: 0009_dsa_cases
-Revises: 0007_review
+Revises: 0008_accountability
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from alembic import op
 from amparo.store._base import UTCDateTime
 
 revision = "0009_dsa_cases"
-down_revision = "0007_review"
+down_revision = "0008_accountability"
 branch_labels = None
 depends_on = None
 
