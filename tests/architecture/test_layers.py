@@ -28,6 +28,7 @@ RANKS = {
     "banks": 5,
     "scan": 5,
     "exchanges": 6,
+    "actions": 6,
     "usecases": 7,
     "runtime": 8,
     "api": 9,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from amparo import exchanges, ledger
+from amparo import actions, exchanges, ledger
 from amparo.config import Settings
 from amparo.errors import ConfigError
 from amparo.exchanges import CredentialBox
@@ -22,6 +22,7 @@ from amparo.signals import Hasher
 
 __all__ = [
     "credential_box",
+    "delivery_options",
     "hasher",
     "ledger_from_settings",
     "provenance_options",
@@ -133,4 +134,21 @@ def ledger_from_settings(settings: Settings, engine: Engine) -> Ledger:
         witnesses=witnesses,
         quorum=settings.ledger_witness_quorum,
         tally_seconds=settings.ledger_tally_seconds,
+    )
+
+
+def delivery_options(settings: Settings) -> actions.DeliveryOptions:
+    """How webhooks are delivered: the ``AMPARO_WEBHOOK_*`` settings as a plain value."""
+    policy = actions.TargetPolicy(
+        allow_http=settings.unsafe_webhook_http,
+        networks=actions.parse_networks(settings.webhook_allowed_networks),
+    )
+    return actions.DeliveryOptions(
+        timeout=settings.webhook_timeout,
+        max_attempts=settings.webhook_max_attempts,
+        backoff=actions.Backoff(
+            settings.webhook_backoff_seconds, settings.webhook_backoff_max_seconds
+        ),
+        concurrency=settings.webhook_concurrency,
+        policy=policy,
     )

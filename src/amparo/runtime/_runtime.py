@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from amparo import auth, ledger
+from amparo import actions, auth, ledger
 from amparo.config import Settings
 from amparo.errors import ConfigError, UnavailableError
 from amparo.events import Event
@@ -61,6 +61,12 @@ class Runtime:
         snapshots = settings.data_dir / "index" if settings.index_snapshot_seconds > 0 else None
         self.follower = CatalogFollower(self.sessions, snapshot_dir=snapshots)
         self.scans = ScanWriter(self.session)
+        self.deliverer = actions.Deliverer(
+            self.session,
+            dialect=engine.dialect.name,
+            options=_build.delivery_options(settings),
+            box=self.credential_box,
+        )
         self._listeners: list[Listener] = []
         self._workers: list[PeriodicWorker] = []
         self._started = False
@@ -186,6 +192,8 @@ class Runtime:
                 self.follower.sync()
             elif self._started:
                 self.follower.load_keys()
+        if self._started and actions.wakes_delivery(events):
+            self._wake("webhooks")
         for listener in self._listeners:
             try:
                 listener(events)
@@ -196,7 +204,8 @@ class Runtime:
 
     def start(self) -> None:
         """Start the background workers: change feed (its first round loads the indexes),
-        scan writer, ledger, key use. Keys and banks are loaded before this returns."""
+        scan writer, ledger, key use, webhook delivery. Keys and banks are loaded before this
+        returns."""
         if self._started:
             return
         self.follower.load_keys()
@@ -212,6 +221,7 @@ class Runtime:
                 first_delay=settings.ledger_checkpoint_seconds,
             ),
             PeriodicWorker("key-use", 60.0, self._record_key_use, final_round=True),
+            PeriodicWorker("webhooks", settings.webhook_poll_seconds, self.deliverer.round),
         ]
         if settings.index_snapshot_seconds > 0:
             every = settings.index_snapshot_seconds
@@ -228,11 +238,16 @@ class Runtime:
             worker.start()
 
     def worker(self, name: str) -> PeriodicWorker:
-        """The started worker called ``name`` (catalog, ledger, key-use)."""
+        """The started worker called ``name`` (catalog, ledger, key-use, webhooks)."""
         for worker in self._workers:
             if worker.name == name:
                 return worker
         raise LookupError(f"no running worker {name!r}")
+
+    def _wake(self, name: str) -> None:
+        for worker in self._workers:
+            if worker.name == name:
+                worker.wake()
 
     def _record_key_use(self) -> None:
         used = self.follower.keyring.take_used()
@@ -242,9 +257,11 @@ class Runtime:
 
     def stop(self) -> None:
         """Stop the workers, committing what is queued; the runtime goes on unstarted."""
+        self.deliverer.stop()
         for worker in self._workers:
             worker.stop()
         self._workers = []
+        self.deliverer.close()
         self.scans.stop()
         self._started = False
 

@@ -22,8 +22,10 @@ from amparo.store._models import (
     EntryRow,
     ExchangeRow,
     InstanceRow,
+    OutboxRow,
     ScanRow,
     SignalRow,
+    WebhookEndpointRow,
 )
 from amparo.store._uow import UnitOfWork
 from amparo.store._witness import WitnessStore
@@ -41,10 +43,12 @@ __all__ = [
     "LedgerScanTickRow",
     "LedgerStateRow",
     "LedgerTileRow",
+    "OutboxRow",
     "ScanRow",
     "SignalRow",
     "UTCDateTime",
     "UnitOfWork",
+    "WebhookEndpointRow",
     "WitnessStore",
     "create_engine_for",
     "database_instance",

@@ -1,0 +1,275 @@
+"""The deliverer: claims due outbox rows, sends them, records each outcome.
+
+One round claims up to ``concurrency`` due rows of enabled endpoints, sends them at once
+(one thread each) and records what happened, then claims again while rows keep coming.
+
+- **PostgreSQL**: rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` and stay
+  locked until their outcome commits, in the same transaction. Any number of
+  ``amparo serve`` processes share the outbox: a row one holds is invisible to the others,
+  and a process that dies releases its rows at once (its transaction is rolled back), to be
+  sent again by whoever claims them next.
+- **SQLite**: a write transaction cannot stay open while webhooks are sent (it would stop
+  every other writer), so a row is leased instead: one ``UPDATE`` (atomic under SQLite's
+  single writer) gives it a token and an expiry of twice the delivery timeout plus a second;
+  the outcome is recorded only if the lease still holds. A process that dies leaves its
+  rows to be claimed again when the lease ends.
+
+Either way a try whose outcome was not committed (the process died after sending) is sent
+again with the same ``webhook-id``: receivers that must act once drop ids they have seen.
+
+Outcomes: a 2xx answer delivers (``action.deliver`` in the ledger); a failure schedules the
+next try by :class:`~amparo.actions._backoff.Backoff`; the ``max_attempts``-th failure puts
+the row in the dead letter (``action.dead``). Single failed tries are kept in the row
+(``attempts``, ``last_error``), not in the ledger, which would otherwise grow with every
+minute a receiver is down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import secrets
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from standardwebhooks import Webhook
+
+from amparo.actions import _repo
+from amparo.actions._backoff import Backoff
+from amparo.actions._endpoints import endpoint_secret
+from amparo.actions._events import (
+    ActionDeadLettered,
+    ActionDelivered,
+    ActionQueued,
+    ActionRetried,
+)
+from amparo.actions._http import Attempt, WebhookSender
+from amparo.actions._targets import TargetPolicy
+from amparo.errors import ConfigError
+from amparo.events import Event
+from amparo.exchanges import CredentialBox
+from amparo.store import OutboxRow, UnitOfWork, WebhookEndpointRow, utcnow
+
+__all__ = ["Deliverer", "DeliveryOptions", "wakes_delivery"]
+
+log = logging.getLogger(__name__)
+
+SessionFactory = Callable[[], AbstractContextManager[UnitOfWork]]
+
+_MAX_BATCHES = 1_000  # per round: a round ends, and the worker can stop, at least this often
+
+
+@dataclass(frozen=True)
+class DeliveryOptions:
+    """How webhooks are delivered (built from the ``AMPARO_WEBHOOK_*`` settings)."""
+
+    timeout: float = 10.0
+    max_attempts: int = 10
+    backoff: Backoff = field(default_factory=lambda: Backoff(10.0, 3600.0))
+    concurrency: int = 8
+    policy: TargetPolicy = field(default_factory=TargetPolicy)
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a SQLite claim holds: a whole try, with room to record it."""
+        return timedelta(seconds=2 * self.timeout + 1)
+
+
+def wakes_delivery(events: Sequence[Event]) -> bool:
+    """Whether committed ``events`` queued something to deliver now."""
+    return any(isinstance(e, ActionQueued | ActionRetried) for e in events)
+
+
+@dataclass(frozen=True)
+class _Job:
+    id: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    digest: str
+
+
+def body_of(row: OutboxRow) -> bytes:
+    """The Standard Webhooks body: ``type``, ``timestamp`` (when it was queued) and
+    ``data``; the same bytes on every try."""
+    envelope = {
+        "type": row.event_type,
+        "timestamp": row.created_at.isoformat(),
+        "data": row.payload,
+    }
+    return json.dumps(envelope, sort_keys=True, separators=(",", ":")).encode()
+
+
+class Deliverer:
+    """Delivers the outbox of the database behind ``session`` (see the module docstring).
+
+    ``session`` opens a unit of work that writes its events to the ledger and commits;
+    ``dialect`` is the database's (``postgresql`` claims by row locks, others by lease);
+    ``box`` gives the key box that opens endpoint secrets (asked on first use). ``clock``
+    (aware UTC datetimes) and ``rng`` drive due times, backoff and signing timestamps: tests
+    give ones they control. ``sender`` sends; by default one built from ``options``.
+    """
+
+    def __init__(
+        self,
+        session: SessionFactory,
+        *,
+        dialect: str,
+        options: DeliveryOptions,
+        box: Callable[[], CredentialBox],
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+        sender: WebhookSender | None = None,
+    ) -> None:
+        self.options = options
+        self._session = session
+        self._locking = dialect == "postgresql"
+        self._box_factory = box
+        self._box: CredentialBox | None = None
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self.sender = sender or WebhookSender(options.policy, options.timeout)
+        self._signers: dict[bytes, Webhook] = {}
+        self._threads: ThreadPoolExecutor | None = None
+        self._stopping = False
+
+    # -- rounds ---------------------------------------------------------------------------
+
+    def round(self) -> int:
+        """Claim, send and record until nothing more is due; how many tries were made."""
+        tried = 0
+        for _ in range(_MAX_BATCHES):
+            if self._stopping:
+                break
+            batch = self._batch()
+            tried += batch
+            if batch < self.options.concurrency:
+                break
+        return tried
+
+    def _batch(self) -> int:
+        now = self._clock()
+        limit = self.options.concurrency
+        if self._locking:
+            with self._session() as uow:
+                rows = _repo.claim_locked(uow, now, limit)
+                jobs = self._jobs(uow, rows, now)
+                self._record(uow, rows, self._send(jobs))
+            return len(jobs)
+        token = secrets.token_hex(16)
+        with self._session() as uow:
+            if not _repo.any_due(uow, now):
+                return 0
+            leased = _repo.claim_leased(uow, now, limit, token, now + self.options.lease)
+            jobs = self._jobs(uow, _repo.leased_rows(uow, token), now) if leased else []
+        if not jobs:
+            return 0
+        results = self._send(jobs)
+        with self._session() as uow:
+            self._record(uow, _repo.leased_rows(uow, token), results)
+        return len(jobs)
+
+    # -- the parts ------------------------------------------------------------------------
+
+    def _signer(self, endpoint: WebhookEndpointRow) -> Webhook:
+        signer = self._signers.get(endpoint.secret)
+        if signer is None:
+            if self._box is None:
+                self._box = self._box_factory()
+            signer = Webhook(endpoint_secret(self._box, endpoint.secret, endpoint.name))
+            self._signers[endpoint.secret] = signer
+        return signer
+
+    def _jobs(self, uow: UnitOfWork, rows: Sequence[OutboxRow], now: datetime) -> list[_Job]:
+        jobs = []
+        stamp = datetime.fromtimestamp(int(now.timestamp()), now.tzinfo)
+        for row in rows:
+            endpoint = uow.get(WebhookEndpointRow, row.endpoint_id)
+            if endpoint is None:
+                continue
+            try:
+                signer = self._signer(endpoint)
+            except ConfigError as exc:  # no try is counted: the key is the operator's to fix
+                log.error("webhooks: %s", exc.diagnostics())
+                continue
+            body = body_of(row)
+            headers = {
+                "webhook-id": row.id,
+                "webhook-timestamp": str(int(stamp.timestamp())),
+                "webhook-signature": signer.sign(row.id, stamp, body.decode()),
+            }
+            jobs.append(_Job(row.id, endpoint.url, headers, body, hashlib.sha256(body).hexdigest()))
+        return jobs
+
+    def _send(self, jobs: Sequence[_Job]) -> dict[str, tuple[Attempt, _Job]]:
+        def one(job: _Job) -> tuple[Attempt, _Job]:
+            return self.sender.send(job.url, job.headers, job.body), job
+
+        if len(jobs) <= 1:
+            results = [one(job) for job in jobs]
+        else:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(
+                    self.options.concurrency, thread_name_prefix="amparo-webhook"
+                )
+            results = list(self._threads.map(one, jobs))
+        return {job.id: (attempt, job) for attempt, job in results}
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        rows: Sequence[OutboxRow],
+        results: dict[str, tuple[Attempt, _Job]],
+    ) -> None:
+        now = self._clock()
+        for row in rows:
+            if row.id not in results:
+                continue
+            attempt, job = results[row.id]
+            row.attempts += 1
+            row.last_status = attempt.status
+            row.claim_token = None
+            row.claimed_until = None
+            if attempt.ok:
+                row.status = _repo.DELIVERED
+                row.delivered_at = now
+                row.last_error = None
+                uow.emit(
+                    ActionDelivered(
+                        row.id,
+                        row.event_type,
+                        row.endpoint,
+                        row.attempts,
+                        attempt.status or 0,
+                        job.digest,
+                    )
+                )
+                continue
+            row.last_error = attempt.error
+            if row.attempts >= self.options.max_attempts:
+                row.status = _repo.DEAD
+                uow.emit(
+                    ActionDeadLettered(
+                        row.id, row.event_type, row.endpoint, row.attempts, attempt.error or ""
+                    )
+                )
+            else:
+                wait = self.options.backoff.delay(row.attempts, self._rng)
+                row.next_attempt_at = now + timedelta(seconds=wait)
+
+    def stop(self) -> None:
+        """Make a running :meth:`round` end after its current batch."""
+        self._stopping = True
+
+    def close(self) -> None:
+        """Release the threads and kept connections (made again if it is used again)."""
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+            self._threads = None
+        self.sender.close()
+        self._stopping = False
