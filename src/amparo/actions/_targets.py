@@ -14,6 +14,7 @@ checked (see :mod:`amparo.actions._http`), so a second DNS answer cannot redirec
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -24,6 +25,9 @@ from amparo.remote import is_public
 __all__ = ["MAX_URL_LENGTH", "TargetPolicy", "parse_networks"]
 
 MAX_URL_LENGTH = 2048
+
+_LABEL = r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST = re.compile(rf"{_LABEL}(\.{_LABEL})*\.?")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -58,10 +62,12 @@ class TargetPolicy:
     def check_url(self, url: str) -> str:
         """``url`` if its shape is acceptable (and, for an IP literal host, its address);
         else :class:`InputError` saying why. Resolves nothing."""
-        if "\x00" in url or len(url) > MAX_URL_LENGTH:
+        if len(url) > MAX_URL_LENGTH or any(c <= " " or c == "\x7f" for c in url):
             raise InputError(
-                f"the webhook URL is not usable: {url[:80]!r}",
-                hint=f"give an https:// URL of at most {MAX_URL_LENGTH} characters",
+                f"{url[:80]!r} is not a webhook URL: it is too long or holds spaces or "
+                "control characters",
+                hint=f"give an https:// URL of at most {MAX_URL_LENGTH} characters; "
+                "percent-encode spaces and control characters",
             )
         try:
             parts = urlsplit(url)
@@ -82,6 +88,11 @@ class TargetPolicy:
         try:
             literal = ipaddress.ip_address(host.split("%")[0])
         except ValueError:
+            if not _HOST.fullmatch(host):
+                raise InputError(
+                    f"{url!r} does not name a valid host",
+                    hint="write international names in their xn-- (punycode) form",
+                ) from None
             return url  # a name: its addresses are checked on every delivery
         if not self.allowed(literal):
             raise InputError(

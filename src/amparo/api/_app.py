@@ -8,7 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from amparo import __version__
-from amparo.api import _banks, _exchanges, _ledger, _ops, _provenance, _scan, _scans, hma
+from amparo.api import (
+    _actions,
+    _banks,
+    _exchanges,
+    _ledger,
+    _ops,
+    _provenance,
+    _scan,
+    _scans,
+    hma,
+)
 from amparo.api._docs import install_docs
 from amparo.api._errors import install_error_handlers
 from amparo.api._gate import MAX_FORM_PARTS, Gate
@@ -83,6 +93,7 @@ def create_app(
         _ledger.router,
         _provenance.router,
         _scans.router,
+        _actions.router,
     ):
         app.include_router(router)
     # Multipart batch bodies carry up to 16 files of the per-file limit.

@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "exchange": ("amparo.cli._exchange:app", "Fetch hash lists from exchanges into banks."),
     "ledger": ("amparo.cli._ledger:app", "The tamper-evident ledger: proofs and audits."),
     "witness": ("amparo.cli._witness:app", "Witness other logs' checkpoints."),
+    "actions": ("amparo.cli._actions:app", "Webhooks that decisions send; their endpoints."),
 }
 """Command name -> (``module:Typer app``, one-line help)."""
 
