@@ -66,7 +66,7 @@ class Receiver:
     """A webhook receiver. ``mode``: ``ok`` (204), ``fail`` (500), ``flaky`` (500 to every
     other request), ``slow`` (runs the sender's deadline clock past its end, then holds the
     answer until released), ``hold`` (holds every request until :attr:`release` is set,
-    then answers 200), ``ok-once-per-id`` (200, counting each webhook-id)."""
+    then hangs up without an answer), ``ok-once-per-id`` (200, counting each webhook-id)."""
 
     url: str
     mode: str = "ok"
@@ -114,10 +114,13 @@ def handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 with receiver.lock:
                     receiver.received.append(Received(headers, body, None))
                 return
-            elif mode == "hold":
+            elif mode == "hold":  # the answer is lost: the request is never acknowledged
                 receiver.got_one.set()
                 receiver.release.wait(60)
-                status = 200
+                self.close_connection = True
+                with receiver.lock:
+                    receiver.received.append(Received(headers, body, None))
+                return
             with receiver.lock:
                 receiver.received.append(Received(headers, body, status))
             try:
