@@ -18,7 +18,7 @@ Every change and outcome is a typed ledger event (``webhook.endpoint.*``, ``acti
 """
 
 from amparo.actions._backoff import Backoff
-from amparo.actions._deliver import Deliverer, DeliveryOptions, wakes_delivery
+from amparo.actions._deliver import Deliverer, DeliveryOptions
 from amparo.actions._endpoints import (
     SECRET_PREFIX,
     WebhookEndpoint,
@@ -78,5 +78,4 @@ __all__ = [
     "remove_endpoint",
     "retry_actions",
     "set_endpoint_enabled",
-    "wakes_delivery",
 ]

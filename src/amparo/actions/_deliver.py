@@ -42,20 +42,14 @@ from standardwebhooks import Webhook
 from amparo.actions import _repo
 from amparo.actions._backoff import Backoff
 from amparo.actions._endpoints import endpoint_secret
-from amparo.actions._events import (
-    ActionDeadLettered,
-    ActionDelivered,
-    ActionQueued,
-    ActionRetried,
-)
+from amparo.actions._events import ActionDeadLettered, ActionDelivered
 from amparo.actions._http import Attempt, WebhookSender
 from amparo.actions._targets import TargetPolicy
 from amparo.errors import ConfigError
-from amparo.events import Event
 from amparo.exchanges import CredentialBox
 from amparo.store import OutboxRow, UnitOfWork, WebhookEndpointRow, utcnow
 
-__all__ = ["Deliverer", "DeliveryOptions", "wakes_delivery"]
+__all__ = ["Deliverer", "DeliveryOptions"]
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +72,6 @@ class DeliveryOptions:
     def lease(self) -> timedelta:
         """How long a SQLite claim holds: a whole try, with room to record it."""
         return timedelta(seconds=2 * self.timeout + 1)
-
-
-def wakes_delivery(events: Sequence[Event]) -> bool:
-    """Whether committed ``events`` queued something to deliver now."""
-    return any(isinstance(e, ActionQueued | ActionRetried) for e in events)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[Sequence[Event]], None]
 
+# Events after whose commit the deliverer looks for due actions at once (checked here, not
+# by a call into amparo.actions: every scan's commit passes this line).
+_QUEUES_DELIVERY = (actions.ActionQueued, actions.ActionRetried)
+
 
 class Runtime:
     """Settings, database, unit of work, the in-memory catalog, the ledger, and every
@@ -192,7 +196,7 @@ class Runtime:
                 self.follower.sync()
             elif self._started:
                 self.follower.load_keys()
-        if self._started and actions.wakes_delivery(events):
+        if self._started and any(isinstance(e, _QUEUES_DELIVERY) for e in events):
             self._wake("webhooks")
         for listener in self._listeners:
             try:
