@@ -74,7 +74,7 @@ def test_sigkill_between_enqueue_and_delivery_delivers_once_after_restart(
         "AMPARO_DATA_DIR": str(settings.data_dir),
         "AMPARO_UNSAFE_WEBHOOK_HTTP": "1",
         "AMPARO_WEBHOOK_ALLOWED_NETWORKS": f'["{LOOPBACK[0]}"]',
-        "AMPARO_WEBHOOK_TIMEOUT": "2",
+        "AMPARO_WEBHOOK_TIMEOUT": "0.5",
         "AMPARO_WEBHOOK_POLL_SECONDS": "0.05",
         "AMPARO_WEBHOOK_BACKOFF_SECONDS": "0.1",
         "PYTHONWARNINGS": "ignore",

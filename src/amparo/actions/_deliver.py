@@ -1,7 +1,8 @@
 """The deliverer: claims due outbox rows, sends them, records each outcome.
 
-One round claims up to ``concurrency`` due rows of enabled endpoints, sends them at once
-(one thread each) and records what happened, then claims again while rows keep coming.
+One round claims up to four times ``concurrency`` due rows of enabled endpoints, sends them
+``concurrency`` at a time and records what happened, then claims again while rows keep
+coming.
 
 - **PostgreSQL**: rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` and stay
   locked until their outcome commits, in the same transaction. Any number of
@@ -10,7 +11,8 @@ One round claims up to ``concurrency`` due rows of enabled endpoints, sends them
   sent again by whoever claims them next.
 - **SQLite**: a write transaction cannot stay open while webhooks are sent (it would stop
   every other writer), so a row is leased instead: one ``UPDATE`` (atomic under SQLite's
-  single writer) gives it a token and an expiry of twice the delivery timeout plus a second;
+  single writer) gives it a token and an expiry of twice the time the batch may take (four
+waves of tries, each within the delivery timeout) plus a second;
   the outcome is recorded only if the lease still holds. A process that dies leaves its
   rows to be claimed again when the lease ends.
 
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[], AbstractContextManager[UnitOfWork]]
 
+_WAVES = 4
 _MAX_BATCHES = 1_000  # per round: a round ends, and the worker can stop, at least this often
 
 
@@ -69,9 +72,16 @@ class DeliveryOptions:
     policy: TargetPolicy = field(default_factory=TargetPolicy)
 
     @property
+    def batch(self) -> int:
+        """Rows claimed at once: :data:`_WAVES` waves of ``concurrency`` sends, so that the
+        database's work per claim and per commit is shared by many deliveries."""
+        return self.concurrency * _WAVES
+
+    @property
     def lease(self) -> timedelta:
-        """How long a SQLite claim holds: a whole try, with room to record it."""
-        return timedelta(seconds=2 * self.timeout + 1)
+        """How long a SQLite claim holds: every wave of the batch taking the whole
+        timeout, twice over, and a second to record the outcomes."""
+        return timedelta(seconds=2 * _WAVES * self.timeout + 1)
 
 
 @dataclass(frozen=True)
@@ -137,13 +147,13 @@ class Deliverer:
                 break
             batch = self._batch()
             tried += batch
-            if batch < self.options.concurrency:
+            if batch < self.options.batch:
                 break
         return tried
 
     def _batch(self) -> int:
         now = self._clock()
-        limit = self.options.concurrency
+        limit = self.options.batch
         if self._locking:
             with self._session() as uow:
                 rows = _repo.claim_locked(uow, now, limit)

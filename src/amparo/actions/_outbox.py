@@ -112,6 +112,20 @@ def _check_payload(payload: Mapping[str, object]) -> dict[str, Any]:
     return data
 
 
+_ENDPOINTS = "amparo.actions.endpoint_ids"
+
+
+def _endpoint_id(uow: UnitOfWork, name: str) -> int:
+    """The id of endpoint ``name``, looked up once per unit of work (a group commit of many
+    scans queues many actions to the same few endpoints)."""
+    known: dict[str, int] = uow.info.setdefault(_ENDPOINTS, {})
+    if name not in known:
+        inputs.check_text(name, what="the endpoint name")
+        with uow.no_autoflush:  # what the caller added goes out in one flush, at its commit
+            known[name] = _repo.endpoint_row(uow, name).id
+    return known[name]
+
+
 def enqueue(
     uow: UnitOfWork,
     *,
@@ -139,21 +153,21 @@ def enqueue(
             hint="use dotted lower-case words of at most 128 characters, e.g. scan.decision",
         )
     data = _check_payload(payload)
-    target = _repo.endpoint_row(uow, inputs.check_text(endpoint, what="the endpoint name"))
+    endpoint_id = _endpoint_id(uow, endpoint)
     now = utcnow()
     row = OutboxRow(
         id=f"msg_{uuid.uuid4().hex}",
         event_type=event_type,
         payload=data,
-        endpoint_id=target.id,
-        endpoint=target.name,
+        endpoint_id=endpoint_id,
+        endpoint=endpoint,
         status=_repo.PENDING,
         attempts=0,
         next_attempt_at=now,
         created_at=now,
     )
     uow.add(row)
-    uow.emit(ActionQueued(row.id, event_type, target.name))
+    uow.emit(ActionQueued(row.id, event_type, endpoint))
     return row.id
 
 
