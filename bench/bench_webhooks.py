@@ -14,7 +14,7 @@ answering 204), so it does not share this process's interpreter lock. Measured i
    tries/s, next to a peer that POSTs from the same threads and retries each failure at
    once.
 
-Run:  .venv/bin/python bench/bench_webhooks.py [--events 2000] [--database-url URL]
+Run:  .venv/bin/python bench/bench_webhooks.py [--events 2000] [--rounds 3] [--postgres]
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psycopg
 from sqlalchemy import func, select
 
 from amparo import actions
@@ -157,14 +158,19 @@ def _row(label: str, rate: float, tries: int, n: int, peer: float | None) -> Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="use a fresh PostgreSQL database on AMPARO_TEST_PG's server (default: SQLite)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved; medians shown")
     args = parser.parse_args()
     n = args.events
     with tempfile.TemporaryDirectory() as tmp:
-        settings = _settings(Path(tmp), args.database_url)
+        database_url = _fresh_postgres() if args.postgres else None
+        settings = _settings(Path(tmp), database_url)
         threads = settings.webhook_concurrency
-        backend = "PostgreSQL" if args.database_url else "SQLite"
+        backend = "PostgreSQL" if database_url else "SQLite (WAL)"
         print(f"## webhook deliveries, {n:,} events, {backend}, cpus: {os.cpu_count()}")
         for mode in ("ok", "flaky"):
             proc, url = _receiver(mode)
@@ -186,6 +192,15 @@ def main() -> None:
             _row(f"peer: httpx POST loop, {threads} threads", p_rate, p_tries, n, None)
             _row(f"amparo: outbox -> deliverer ({threads} at once)", o_rate, o_tries, n, ceiling)
             print(f"ratio amparo / faster peer: {o_rate / ceiling:.2f}x")
+
+
+def _fresh_postgres() -> str:
+    admin = os.environ.get("AMPARO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS amparo_bench_webhooks WITH (FORCE)")
+        conn.execute("CREATE DATABASE amparo_bench_webhooks")
+    base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    return f"{base}/amparo_bench_webhooks"
 
 
 def _median(results: list[tuple[float, int]]) -> tuple[float, int]:

@@ -24,6 +24,7 @@ __all__ = [
     "leased_rows",
     "outbox_rows",
     "pending_of_endpoint",
+    "record_outcomes",
     "status_counts",
 ]
 
@@ -118,3 +119,10 @@ def leased_rows(session: Session, token: str) -> list[OutboxRow]:
 def endpoint_name_taken(session: Session, name: str) -> bool:
     query = select(WebhookEndpointRow.id).where(WebhookEndpointRow.name == name)
     return session.scalar(query) is not None
+
+
+def record_outcomes(session: Session, changes: list[dict[str, object]]) -> None:
+    """Write each row's new state (the same columns for all, ``id`` naming the row) in one
+    executemany."""
+    if changes:
+        session.execute(update(OutboxRow), changes)
