@@ -284,6 +284,11 @@ class Settings(BaseSettings):
                 "AMPARO_WEBHOOK_BACKOFF_MAX_SECONDS is below AMPARO_WEBHOOK_BACKOFF_SECONDS",
                 hint="the longest wait must be at least the first one",
             )
+        if self.env == "prod" and self.unsafe_webhook_http:
+            raise ConfigError(
+                "unsafe_webhook_http is on in prod",
+                hint="give webhook endpoints https:// URLs and unset AMPARO_UNSAFE_WEBHOOK_HTTP",
+            )
         if self.env == "prod" and self.unsafe_allow_private_urls:
             raise ConfigError(
                 "unsafe_allow_private_urls is on in prod",

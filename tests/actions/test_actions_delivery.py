@@ -172,6 +172,11 @@ def test_disabled_endpoint_waits_and_removed_endpoint_dead_letters(
     assert kinds.count("action.dead") == 2 and "webhook.endpoint.delete" in kinds
     assert "webhook.endpoint.update" in kinds
     assert receiver.received == []
+    add_endpoint(amparo, "hook", receiver.url)  # added again: its dead actions can go out
+    with amparo.session() as s:
+        assert actions.retry_actions(s, all_dead=True, by="test") == [second, first]
+    assert d.round() == 2
+    assert sorted(receiver.acknowledged()) == sorted([first, second])
 
 
 def test_unsafe_address_fails_the_try(

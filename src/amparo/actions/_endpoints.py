@@ -137,7 +137,7 @@ def create_endpoint(
     check_endpoint_name(name)
     policy.check_url(url)
     secret = new_secret() if secret is None else _check_secret(secret)
-    if _repo.endpoint_name_taken(uow, name):
+    if _repo.endpoint_id_of(uow, name) is not None:
         raise ConflictError(
             f"a webhook endpoint named {name!r} already exists",
             hint="choose another name, or remove it first",

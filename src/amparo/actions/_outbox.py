@@ -225,11 +225,14 @@ def retry_actions(
                 f"action {row.id} is {row.status}; only dead actions are retried",
                 hint="list them with `amparo actions list --status dead`",
             )
-        if row.endpoint_id is None:
-            raise ConflictError(
-                f"action {row.id}'s endpoint {row.endpoint!r} was removed",
-                hint="add the endpoint again and queue a new action",
-            )
+        if row.endpoint_id is None:  # removed: sent to an endpoint added again by that name
+            again = _repo.endpoint_id_of(uow, row.endpoint)
+            if again is None:
+                raise ConflictError(
+                    f"action {row.id}'s endpoint {row.endpoint!r} was removed",
+                    hint="add it again (amparo actions endpoints add NAME URL), then retry",
+                )
+            row.endpoint_id = again
         row.status = _repo.PENDING
         row.attempts = 0
         row.next_attempt_at = now

@@ -18,7 +18,7 @@ __all__ = [
     "any_due",
     "claim_leased",
     "claim_locked",
-    "endpoint_name_taken",
+    "endpoint_id_of",
     "endpoint_row",
     "endpoint_rows",
     "leased_rows",
@@ -116,9 +116,10 @@ def leased_rows(session: Session, token: str) -> list[OutboxRow]:
     return list(session.scalars(query))
 
 
-def endpoint_name_taken(session: Session, name: str) -> bool:
+def endpoint_id_of(session: Session, name: str) -> int | None:
     query = select(WebhookEndpointRow.id).where(WebhookEndpointRow.name == name)
-    return session.scalar(query) is not None
+    found = session.scalar(query)
+    return None if found is None else int(found)
 
 
 def record_outcomes(session: Session, changes: list[dict[str, object]]) -> None:

@@ -14,6 +14,7 @@ checked (see :mod:`amparo.actions._http`), so a second DNS answer cannot redirec
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 import socket
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from amparo.errors import ConfigError, InputError, UnsafeURLError
 from amparo.remote import is_public
 
 __all__ = ["MAX_URL_LENGTH", "TargetPolicy", "parse_networks"]
+
+log = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
 
@@ -85,6 +88,8 @@ class TargetPolicy:
                 f"{url!r} is plain http://; webhooks are sent over https only",
                 hint="use https://, or for a lab set AMPARO_UNSAFE_WEBHOOK_HTTP=1",
             )
+        if scheme == "http":
+            log.warning("webhook endpoint %s is plain http:// (unsafe_webhook_http)", url)
         try:
             literal = ipaddress.ip_address(host.split("%")[0])
         except ValueError:
