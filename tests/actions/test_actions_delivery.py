@@ -237,3 +237,15 @@ def test_backoff_waits_are_drawn_from_the_schedule(
         for row in s.scalars(select(OutboxRow)):
             assert timedelta(0) <= row.next_attempt_at - wall() <= timedelta(seconds=1)
     assert json.loads(receiver.received[0].body)["type"] == "scan.decision"
+
+
+def test_a_started_runtime_delivers_what_a_commit_queued(
+    client: object, amparo: Amparo, receiver: Receiver
+) -> None:
+    """The runtime's own worker: woken by the commit, it delivers (no clock of the test's)."""
+    secret = add_endpoint(amparo, "hook", receiver.url)
+    [action_id] = queue(amparo)
+    assert amparo.worker("webhooks").run_now()
+    assert _statuses(amparo) == {action_id: "delivered"}
+    [got] = receiver.received
+    assert Webhook(secret).verify(got.body, got.headers)["data"] == {"n": 0}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -55,8 +56,8 @@ def _by() -> str:
         return "cli"
 
 
-def _iso(value: object) -> str:
-    return str(value)[:19].replace("T", " ") if value else ""
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 @endpoints_app.command("add")
@@ -120,7 +121,7 @@ def endpoints_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         return
     table = Table("name", "url", "enabled", "created")
     for e in found:
-        table.add_row(e.name, e.url, "yes" if e.enabled else "no", _iso(e.created_at.isoformat()))
+        table.add_row(e.name, e.url, "yes" if e.enabled else "no", _when(e.created_at))
     print_table(table)
 
 
@@ -201,8 +202,8 @@ def list_(
             a.endpoint,
             a.status,
             str(a.attempts),
-            _iso(a.created_at.isoformat()),
-            _iso(a.next_attempt_at.isoformat() if a.next_attempt_at else None),
+            _when(a.created_at),
+            _when(a.next_attempt_at),
             (a.last_error or "")[:60],
         )
     print_table(table)
