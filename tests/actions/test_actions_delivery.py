@@ -144,6 +144,7 @@ def test_enqueue_bad_input(amparo: Amparo, receiver: Receiver) -> None:
         ({"payload": {"x": float("nan")}}, InputError, "not JSON"),
         ({"payload": {"x": object()}}, InputError, "not JSON"),
         ({"payload": {"x": "a\x00b"}}, InputError, "NUL"),
+        ({"payload": ["a list"]}, InputError, "not a mapping"),
         ({"payload": {"x": "y" * (actions.MAX_PAYLOAD_BYTES + 1)}}, InputError, "limit"),
     ]
     for change, error, message in cases:

@@ -94,6 +94,11 @@ def _view(row: OutboxRow) -> Action:
 
 
 def _check_payload(payload: Mapping[str, object]) -> dict[str, Any]:
+    if not isinstance(payload, Mapping):
+        raise InputError(
+            f"the action's payload is a {type(payload).__name__}, not a mapping",
+            hint="give a mapping of names to JSON values; it becomes the webhook's data",
+        )
     try:
         text = json.dumps(payload, allow_nan=False)
     except (TypeError, ValueError) as exc:
