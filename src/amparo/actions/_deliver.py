@@ -1,8 +1,8 @@
 """The deliverer: claims due outbox rows, sends them, records each outcome.
 
-One round claims up to four times ``concurrency`` due rows of enabled endpoints, sends them
-``concurrency`` at a time and records what happened, then claims again while rows keep
-coming.
+One round runs two lanes; each claims up to twice ``concurrency`` due rows of enabled
+endpoints, sends them (all lanes together at most ``concurrency`` at a time), records what
+happened and claims again while rows keep coming.
 
 - **PostgreSQL**: rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` and stay
   locked until their outcome commits, in the same transaction. Any number of
@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 SessionFactory = Callable[[], AbstractContextManager[UnitOfWork]]
 
 _WAVES = 4
+_LANES = 2
 _MAX_BATCHES = 1_000  # per round: a round ends, and the worker can stop, at least this often
 
 
@@ -74,14 +75,15 @@ class DeliveryOptions:
 
     @property
     def batch(self) -> int:
-        """Rows claimed at once: :data:`_WAVES` waves of ``concurrency`` sends, so that the
-        database's work per claim and per commit is shared by many deliveries."""
-        return self.concurrency * _WAVES
+        """Rows one lane claims at once. With every lane's batch out, :data:`_WAVES` waves
+        of ``concurrency`` sends are waiting: the database's work per claim and per commit
+        is shared by many deliveries, and a batch still ends within ``_WAVES`` timeouts."""
+        return max(1, self.concurrency * _WAVES // _LANES)
 
     @property
     def lease(self) -> timedelta:
-        """How long a SQLite claim holds: every wave of the batch taking the whole
-        timeout, twice over, and a second to record the outcomes."""
+        """How long a SQLite claim holds: every wave of sends taking the whole timeout,
+        twice over, and a second to record the outcomes."""
         return timedelta(seconds=2 * _WAVES * self.timeout + 1)
 
 
@@ -136,12 +138,23 @@ class Deliverer:
         self.sender = sender or WebhookSender(options.policy, options.timeout)
         self._signers: dict[bytes, Webhook] = {}
         self._threads: ThreadPoolExecutor | None = None
+        self._lanes: ThreadPoolExecutor | None = None
         self._stopping = False
 
     # -- rounds ---------------------------------------------------------------------------
 
     def round(self) -> int:
-        """Claim, send and record until nothing more is due; how many tries were made."""
+        """Claim, send and record until nothing more is due; how many tries were made.
+
+        :data:`_LANES` lanes do this at once, so that one records and commits its batch
+        while another's requests are out (their claims never overlap: locks or leases).
+        """
+        if self._lanes is None:
+            self._lanes = ThreadPoolExecutor(_LANES - 1, thread_name_prefix="amparo-webhook-lane")
+        others = [self._lanes.submit(self._drain) for _ in range(_LANES - 1)]
+        return self._drain() + sum(lane.result() for lane in others)
+
+    def _drain(self) -> int:
         tried = 0
         for _ in range(_MAX_BATCHES):
             if self._stopping:
@@ -271,8 +284,9 @@ class Deliverer:
 
     def close(self) -> None:
         """Release the threads and kept connections (made again if it is used again)."""
-        if self._threads is not None:
-            self._threads.shutdown(wait=True)
-            self._threads = None
+        for pool in (self._lanes, self._threads):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        self._lanes = self._threads = None
         self.sender.close()
         self._stopping = False
