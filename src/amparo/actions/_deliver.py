@@ -33,6 +33,7 @@ import json
 import logging
 import random
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -140,6 +141,7 @@ class Deliverer:
         self._threads: ThreadPoolExecutor | None = None
         self._lanes: ThreadPoolExecutor | None = None
         self._stopping = False
+        self._lock = threading.Lock()
 
     # -- rounds ---------------------------------------------------------------------------
 
@@ -226,11 +228,13 @@ class Deliverer:
         if len(jobs) <= 1:
             results = [one(job) for job in jobs]
         else:
-            if self._threads is None:
-                self._threads = ThreadPoolExecutor(
-                    self.options.concurrency, thread_name_prefix="amparo-webhook"
-                )
-            results = list(self._threads.map(one, jobs))
+            with self._lock:  # the lanes share one pool: ``concurrency`` sends at most
+                if self._threads is None:
+                    self._threads = ThreadPoolExecutor(
+                        self.options.concurrency, thread_name_prefix="amparo-webhook"
+                    )
+                threads = self._threads
+            results = list(threads.map(one, jobs))
         return {job.id: (attempt, job) for attempt, job in results}
 
     def _record(

@@ -9,6 +9,10 @@ Redirects are not followed: a 3xx is a failed try.
 
 Connections are kept per endpoint origin and reused across deliveries; the deadline lives
 with the sending thread, so a kept connection obeys the deadline of whoever uses it now.
+
+Built on httpcore, httpx's own transport layer, with httpx's TLS context, as
+:mod:`amparo.remote` is: ``httpx.Client`` has no seam for a network backend, and a total
+deadline needs one (httpx's timeouts bound each socket operation, not the whole request).
 """
 
 from __future__ import annotations
