@@ -334,6 +334,50 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Seconds each step of delivering an e-mail notice may take."
     )
 
+    # actions: the outbox and its webhook deliveries (amparo.actions)
+    webhook_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds one webhook delivery may take in total: resolving, connecting, "
+        "TLS, sending and the receiver's answer.",
+    )
+    webhook_max_attempts: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        description="Deliveries tried per action before it goes to the dead letter "
+        "(`amparo actions retry` sends it again).",
+    )
+    webhook_backoff_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Longest wait before the first retry; each later retry may wait twice as "
+        "long as the one before (full jitter: a random time up to that).",
+    )
+    webhook_backoff_max_seconds: float = Field(
+        3600.0, gt=0, description="Longest wait between two tries of one delivery."
+    )
+    webhook_poll_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="How often a server looks for due deliveries (it also looks right after "
+        "its own commits that queue one).",
+    )
+    webhook_concurrency: int = Field(
+        8, ge=1, le=256, description="Deliveries a server process sends at once."
+    )
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Private networks (CIDR, e.g. '10.20.0.0/16') webhook endpoints may "
+        "resolve to, for receivers inside your own network. Public addresses are always "
+        "allowed; loopback and private ones only when listed here.",
+    )
+    unsafe_webhook_http: bool = Field(
+        False,
+        description="Allow plain http:// webhook endpoints (payloads travel unencrypted; "
+        "signatures still hold). Only for tests and labs.",
+    )
+
     @property
     def media(self) -> MediaLimits:
         """The media limits as the plain value the media package takes."""
@@ -373,6 +417,18 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "AMPARO_SECRET_KEY is not set in prod",
                 hint="generate one with `amparo keys secret` and set AMPARO_SECRET_KEY",
+            )
+        if self.unsafe_webhook_http:
+            log.warning("unsafe_webhook_http is on: webhooks may be sent over plain http://")
+        if self.webhook_backoff_max_seconds < self.webhook_backoff_seconds:
+            raise ConfigError(
+                "AMPARO_WEBHOOK_BACKOFF_MAX_SECONDS is below AMPARO_WEBHOOK_BACKOFF_SECONDS",
+                hint="the longest wait must be at least the first one",
+            )
+        if self.env == "prod" and self.unsafe_webhook_http:
+            raise ConfigError(
+                "unsafe_webhook_http is on in prod",
+                hint="give webhook endpoints https:// URLs and unset AMPARO_UNSAFE_WEBHOOK_HTTP",
             )
         if self.env == "prod" and self.unsafe_allow_private_urls:
             raise ConfigError(

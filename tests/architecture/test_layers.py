@@ -35,6 +35,7 @@ RANKS = {
     "reporting": 6,
     "dsa": 6,
     "cases": 6,
+    "actions": 6,
     "usecases": 7,
     "review": 7,
     "accountability": 7,

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from amparo import __version__, web
 from amparo.api import (
+    _actions,
     _banks,
     _cases,
     _dsa,
@@ -110,6 +111,7 @@ def create_app(
         _dsa.router,
         _cases.router,
         accountability_router,
+        _actions.router,
     ):
         app.include_router(router)
     # Multipart batch bodies carry up to 16 files of the per-file limit.

@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dsa": ("amparo.cli._dsa:app", "DSA Transparency Database: import dumps, cross-check."),
     "case": ("amparo.cli._cases:app", "Case packages for prosecutors: export, verify."),
     "accountability": ("amparo.cli._accountability:app", "Notices, takedowns, conduct reports."),
+    "actions": ("amparo.cli._actions:app", "Webhooks that decisions send; their endpoints."),
 }
 """Command name -> (``module:Typer app``, one-line help)."""
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from amparo import evidence, exchanges, ledger
+from amparo import actions, evidence, exchanges, ledger
 from amparo.config import Settings
 from amparo.errors import ConfigError
 from amparo.exchanges import CredentialBox
@@ -22,6 +22,7 @@ from amparo.signals import Hasher
 
 __all__ = [
     "credential_box",
+    "delivery_options",
     "evidence_vault",
     "hasher",
     "ledger_from_settings",
@@ -147,4 +148,21 @@ def evidence_vault(settings: Settings) -> evidence.Vault:
         evidence.open_store(storage, settings.evidence_storage_options),
         evidence.LocalKeyFile(path, create=create),
         retention_days=settings.evidence_retention_days,
+    )
+
+
+def delivery_options(settings: Settings) -> actions.DeliveryOptions:
+    """How webhooks are delivered: the ``AMPARO_WEBHOOK_*`` settings as a plain value."""
+    policy = actions.TargetPolicy(
+        allow_http=settings.unsafe_webhook_http,
+        networks=actions.parse_networks(settings.webhook_allowed_networks),
+    )
+    return actions.DeliveryOptions(
+        timeout=settings.webhook_timeout,
+        max_attempts=settings.webhook_max_attempts,
+        backoff=actions.Backoff(
+            settings.webhook_backoff_seconds, settings.webhook_backoff_max_seconds
+        ),
+        concurrency=settings.webhook_concurrency,
+        policy=policy,
     )

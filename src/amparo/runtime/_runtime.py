@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from amparo import auth, cases, evidence, ledger
+from amparo import actions, auth, cases, evidence, ledger
 from amparo.accountability import Accountability, ReuploadEffect, VaultSink
 from amparo.config import Settings
 from amparo.errors import ConfigError, UnavailableError
@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 _PURGE_BATCH = 500
 
 Listener = Callable[[Sequence[Event]], None]
+
+# Events after whose commit the deliverer looks for due actions at once (checked here, not
+# by a call into amparo.actions: every scan's commit passes this line).
+_QUEUES_DELIVERY = (actions.ActionQueued, actions.ActionRetried)
 
 
 class Runtime:
@@ -83,6 +87,12 @@ class Runtime:
         self._listeners: list[Listener] = [self._on_policy_events]
         # Notices and takedown checks; sightings' media goes to the evidence vault.
         self.accountability = Accountability(self, settings, evidence=VaultSink(lambda: self.vault))
+        self.deliverer = actions.Deliverer(
+            self.session,
+            dialect=engine.dialect.name,
+            options=_build.delivery_options(settings),
+            box=self.credential_box,
+        )
         self._workers: list[PeriodicWorker] = []
         self._started = False
 
@@ -229,6 +239,8 @@ class Runtime:
                 self.follower.sync()
             elif self._started:
                 self.follower.load_keys()
+        if self._started and any(isinstance(e, _QUEUES_DELIVERY) for e in events):
+            self._wake("webhooks")
         for listener in self._listeners:
             try:
                 listener(events)
@@ -239,7 +251,8 @@ class Runtime:
 
     def start(self) -> None:
         """Start the background workers: change feed (its first round loads the indexes),
-        scan writer, ledger, key use. Keys and banks are loaded before this returns."""
+        scan writer, ledger, key use, webhook delivery. Keys and banks are loaded before this
+        returns."""
         if self._started:
             return
         self.follower.load_keys()
@@ -274,6 +287,7 @@ class Runtime:
                 self.accountability.round,
                 first_delay=settings.accountability_worker_seconds,
             ),
+            PeriodicWorker("webhooks", settings.webhook_poll_seconds, self.deliverer.round),
         ]
         if settings.index_snapshot_seconds > 0:
             every = settings.index_snapshot_seconds
@@ -291,7 +305,7 @@ class Runtime:
 
     def worker(self, name: str) -> PeriodicWorker:
         """The started worker called ``name`` (catalog, ledger, key-use, policy,
-        evidence-purge, accountability)."""
+        evidence-purge, accountability, webhooks)."""
         for worker in self._workers:
             if worker.name == name:
                 return worker
@@ -309,6 +323,11 @@ class Runtime:
             if len(batch) < _PURGE_BATCH:
                 return purged
 
+    def _wake(self, name: str) -> None:
+        for worker in self._workers:
+            if worker.name == name:
+                worker.wake()
+
     def _record_key_use(self) -> None:
         used = self.follower.keyring.take_used()
         if used:
@@ -317,9 +336,11 @@ class Runtime:
 
     def stop(self) -> None:
         """Stop the workers, committing what is queued; the runtime goes on unstarted."""
+        self.deliverer.stop()
         for worker in self._workers:
             worker.stop()
         self._workers = []
+        self.deliverer.close()
         self.scans.stop()
         self._started = False
 

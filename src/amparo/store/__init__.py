@@ -30,6 +30,7 @@ from amparo.store._models import (
     ExchangeRow,
     InstanceRow,
     NoticeRow,
+    OutboxRow,
     PlatformRow,
     PolicyActivationRow,
     PolicyRow,
@@ -42,6 +43,7 @@ from amparo.store._models import (
     TakedownCheckRow,
     UserRow,
     UserSessionRow,
+    WebhookEndpointRow,
 )
 from amparo.store._report_tables import ReportDraftRow
 from amparo.store._uow import UnitOfWork
@@ -68,6 +70,7 @@ __all__ = [
     "LedgerStateRow",
     "LedgerTileRow",
     "NoticeRow",
+    "OutboxRow",
     "PlatformRow",
     "PolicyActivationRow",
     "PolicyRow",
@@ -83,6 +86,7 @@ __all__ = [
     "UnitOfWork",
     "UserRow",
     "UserSessionRow",
+    "WebhookEndpointRow",
     "WitnessStore",
     "create_engine_for",
     "database_instance",

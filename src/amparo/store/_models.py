@@ -41,6 +41,7 @@ __all__ = [
     "ExchangeRow",
     "InstanceRow",
     "NoticeRow",
+    "OutboxRow",
     "PlatformRow",
     "PolicyActivationRow",
     "PolicyRow",
@@ -53,6 +54,7 @@ __all__ = [
     "TakedownCheckRow",
     "UserRow",
     "UserSessionRow",
+    "WebhookEndpointRow",
 ]
 
 
@@ -558,3 +560,49 @@ class ReuploadRow(Base):
     distance: Mapped[int] = mapped_column(Integer, default=0)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delay_seconds: Mapped[int] = mapped_column(BigInteger)
+
+
+# -- actions: webhook endpoints and the outbox (owner: amparo.actions) ----------------------
+
+
+class WebhookEndpointRow(Base):
+    """A receiver of webhooks, configured by an operator. ``secret`` is a Fernet token of the
+    Standard Webhooks signing secret (see ``amparo.exchanges.CredentialBox``), never plain."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxRow(Base):
+    """One action to deliver, inserted in the transaction of what caused it (the outbox).
+
+    ``status`` is ``pending`` (``next_attempt_at`` says when), ``delivered`` or ``dead``.
+    ``claim_token``/``claimed_until`` are the lease of a deliverer on SQLite (PostgreSQL holds
+    a row lock instead). ``endpoint`` keeps the endpoint's name after it is removed.
+    """
+
+    __tablename__ = "action_outbox"
+    __table_args__ = (Index("ix_action_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    endpoint_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("webhook_endpoints.id", ondelete="SET NULL"), index=True
+    )
+    endpoint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)

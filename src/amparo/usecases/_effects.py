@@ -4,7 +4,8 @@ One effect, in a fixed order, because later steps use earlier ones' results: the
 sealed in the evidence vault first (``preserve``, and ``quarantine``, which keeps it out of
 reach until a person decides), then the scan is queued for review with that evidence (the
 console shows media only from the vault), then report drafts are stored with the scan's
-facts. Each step
+facts, then webhooks are queued in the outbox (delivered after the commit, at least once,
+by the runtime's ``webhooks`` worker): a crash never loses or doubles an action. Each step
 emits its own ledger event in the same unit of work, so the scan, its decision and every
 action it caused commit together or not at all.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from amparo import reporting, review
+from amparo import actions, reporting, review
 from amparo.evidence import Vault
 from amparo.policy import Decision
 from amparo.scan import ScanRecord
@@ -63,3 +64,18 @@ class ApplyDecision:
         content = record.content.to_dict() if record.content is not None else {}
         for kind in decision.reports:
             reporting.draft_report(uow, kind, record, content, rule=decision.rule)
+        if decision.webhooks:
+            payload = {
+                "scan_id": record.scan_id,
+                "detected_at": record.created_at.isoformat(),
+                "decision": decision.to_dict(),
+                "content": content,
+                "hashes": dict(record.hashes),
+                "matches": [
+                    {"bank": m.bank, "entry_id": m.entry_id, "category": m.category}
+                    for m in record.matches
+                ],
+                "evidence_id": evidence_id,
+            }
+            for endpoint in decision.webhooks:
+                actions.enqueue(uow, event_type="scan.decision", payload=payload, endpoint=endpoint)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from amparo import policies, scan
+from amparo import actions, policies, scan
 from amparo.errors import InputError
 from amparo.policy import (
     MAX_POLICY_BYTES,
     ContentMeta,
     Decision,
     Policy,
+    PolicyError,
     ScanFacts,
     default_policy,
     evaluate,
@@ -93,6 +94,17 @@ def activate_policy(amparo: Transactional, text: str, *, actor: str, source: str
     Returns the view of :func:`active_policy_view`."""
     policy = parse_policy(text, source=source)
     with amparo.session() as s:
+        # A webhook action names an endpoint; one that does not exist would fail every scan
+        # the rule decides, so it is refused here, naming the rule's line.
+        known = {e.name for e in actions.list_endpoints(s)}
+        missing = [
+            (rule.line, f"rule {rule.name!r}: no webhook endpoint {a.params['endpoint']!r}")
+            for rule in policy.rules
+            for a in rule.actions
+            if a.kind == "webhook" and a.params["endpoint"] not in known
+        ]
+        if missing:
+            raise PolicyError(missing, source=source)
         policies.activate(s, policy, actor=actor)
     return active_policy_view(amparo)
 

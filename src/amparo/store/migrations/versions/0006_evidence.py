@@ -7,7 +7,7 @@
 - ``evidence_holds``: who placed a legal hold, why and when; who released it, why and when.
 
 Revision ID: 0006_evidence
-Revises: 0004_policy
+Revises: 0005_outbox
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 from amparo.store._base import UTCDateTime
 
 revision = "0006_evidence"
-down_revision = "0004_policy"
+down_revision = "0005_outbox"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,216 @@
+"""Sending one signed webhook within a total deadline.
+
+Like :mod:`amparo.remote`, every socket operation gets at most the time left to one
+deadline, so a receiver that trickles its answer a byte at a time is cut off at
+``timeout`` seconds all told (resolving, connecting, TLS, sending, the answer). The request
+goes to the address that :class:`~amparo.actions._targets.TargetPolicy` checked, with the
+host name in the Host header and as the TLS server name (certificates are verified).
+Redirects are not followed: a 3xx is a failed try.
+
+Connections are kept per endpoint origin and reused across deliveries; the deadline lives
+with the sending thread, so a kept connection obeys the deadline of whoever uses it now.
+
+Built on httpcore, httpx's own transport layer, with httpx's TLS context, as
+:mod:`amparo.remote` is: ``httpx.Client`` has no seam for a network backend, and a total
+deadline needs one (httpx's timeouts bound each socket operation, not the whole request).
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpcore
+import httpx
+
+from amparo import __version__
+from amparo.actions._targets import TargetPolicy
+from amparo.errors import UnsafeURLError
+
+__all__ = ["Attempt", "WebhookSender"]
+
+_ANSWER_LIMIT = 64 * 1024  # what is read of an answer: nothing in it is used
+_USER_AGENT = f"Amparo-Webhooks/{__version__}"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """How one try went: ``ok`` on a 2xx answer; ``status`` the answer's code, if any;
+    ``error`` why it failed, in words."""
+
+    ok: bool
+    status: int | None = None
+    error: str | None = None
+
+
+class _DeadlinePassed(Exception):
+    pass
+
+
+class _Clocked:
+    """The sending thread's deadline on ``clock``."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._local = threading.local()
+
+    def set(self, seconds: float) -> None:
+        self._local.at = self.clock() + seconds
+
+    def left(self, timeout: float | None = None) -> float:
+        left = getattr(self._local, "at", 0.0) - self.clock()
+        if left <= 0:
+            raise _DeadlinePassed
+        return left if timeout is None else min(timeout, left)
+
+
+class _Stream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Clocked) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._deadline.left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._deadline.left(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, self._deadline.left(timeout))
+        return _Stream(inner, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _Backend(httpcore.NetworkBackend):
+    def __init__(self, deadline: _Clocked) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, self._deadline.left(timeout), local_address, socket_options
+        )
+        return _Stream(stream, self._deadline)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        raise httpcore.UnsupportedProtocol("webhooks go over TCP only")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(self._deadline.left(seconds))
+
+
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    """httpx's context (certifi's roots, certificates and host names verified), made once."""
+    return httpx.create_ssl_context()
+
+
+def _pinned(url: str, address: str) -> tuple[str, str, dict[str, Any]]:
+    """``url`` aimed at ``address``, the Host header, and the TLS server name."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    shown = f"[{host}]" if ":" in host else host
+    host_header = shown if parts.port is None else f"{shown}:{parts.port}"
+    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    extensions: dict[str, Any] = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return target, host_header, extensions
+
+
+class WebhookSender:
+    """POSTs signed bodies to endpoints within ``timeout`` seconds each, to addresses that
+    ``policy`` allows. Thread-safe; :meth:`close` drops the kept connections."""
+
+    def __init__(
+        self,
+        policy: TargetPolicy,
+        timeout: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.policy = policy
+        self.timeout = timeout
+        self._deadline = _Clocked(clock)
+        self._pools: dict[tuple[str, str, int | None], httpcore.ConnectionPool] = {}
+        self._lock = threading.Lock()
+
+    def _pool(self, url: str) -> httpcore.ConnectionPool:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "", parts.port)
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None:  # one per origin: a TLS session never serves another host name
+                pool = httpcore.ConnectionPool(
+                    ssl_context=_ssl_context(),
+                    network_backend=_Backend(self._deadline),
+                    max_connections=64,
+                )
+                self._pools[key] = pool
+            return pool
+
+    def send(self, url: str, headers: dict[str, str], body: bytes) -> Attempt:
+        """One try: POST ``body`` with ``headers`` to ``url``."""
+        self._deadline.set(self.timeout)
+        try:
+            address = self.policy.addresses(url)[0]
+            self._deadline.left()  # resolving counts against the deadline too
+            target, host, extensions = _pinned(url, address)
+            sent = [
+                ("Host", host),
+                ("User-Agent", _USER_AGENT),
+                ("Content-Type", "application/json"),
+                *headers.items(),
+            ]
+            with self._pool(url).stream(
+                "POST", target, headers=sent, content=body, extensions=extensions
+            ) as response:
+                read = 0
+                for chunk in response.iter_stream():
+                    read += len(chunk)
+                    if read > _ANSWER_LIMIT:
+                        break
+                status = response.status
+        except (_DeadlinePassed, httpcore.TimeoutException):
+            return Attempt(False, error=f"no answer within {self.timeout:g} s")
+        except UnsafeURLError as exc:
+            return Attempt(False, error=exc.message)
+        except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol):
+            return Attempt(False, error="the connection failed or the answer was not HTTP")
+        if 200 <= status < 300:
+            return Attempt(True, status)
+        return Attempt(False, status, f"HTTP {status}")
+
+    def close(self) -> None:
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()
