@@ -21,7 +21,6 @@ name = "chat"
 surface = "chat"
 [rules.then]
 quarantine = true
-webhook = { endpoint = "moderation" }
 
 [[rules]]
 name = "default"

@@ -172,7 +172,7 @@ def test_hash_lookups_are_decided_too(amparo: Amparo) -> None:
 
 
 def test_a_hash_lookup_whose_decision_acts_is_recorded(amparo: Amparo) -> None:
-    text = "[[rules]]\nname = 'watch'\nthen.webhook = { endpoint = 'all' }\n"
+    text = "[[rules]]\nname = 'watch'\nthen.review = { queue = 'all' }\n"
     activate_policy(amparo, text, actor="t", source="p")
     outcome = match_hashes(amparo, [Query("md5", "1" * 32)])
     assert outcome.committed is not None
