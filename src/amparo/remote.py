@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpcore
@@ -35,7 +35,18 @@ import httpx
 
 from amparo.errors import FetchError, MediaTooLargeError, UnsafeURLError
 
-__all__ = ["Probe", "UrlFetcher", "check_url", "embedded_ipv4", "is_public"]
+__all__ = [
+    "DeadlineBackend",
+    "DeadlinePassed",
+    "Probe",
+    "TimeLeft",
+    "UrlFetcher",
+    "check_url",
+    "embedded_ipv4",
+    "is_public",
+    "pinned",
+    "tls_context",
+]
 
 _MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -125,9 +136,10 @@ def check_url(url: str, *, allow_private: bool = False) -> list[str]:
     return addresses
 
 
-def _pinned(url: str, address: str) -> tuple[str, list[tuple[str, str]], dict[str, Any]]:
+def pinned(url: str, address: str) -> tuple[str, str, dict[str, Any]]:
     """``url`` with its host replaced by the checked ``address``, plus the Host header and
-    TLS server name that keep the request (and certificate check) about the original host."""
+    the httpcore extensions (TLS server name) that keep the request, and its certificate
+    check, about the original host: a second DNS answer cannot redirect it."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     literal = f"[{address}]" if ":" in address else address
@@ -137,17 +149,25 @@ def _pinned(url: str, address: str) -> tuple[str, list[tuple[str, str]], dict[st
         host_header = f"[{host}]" if parts.port is None else f"[{host}]:{parts.port}"
     target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
     extensions: dict[str, Any] = {"sni_hostname": host} if parts.scheme == "https" else {}
-    return target, [("Host", host_header), ("Accept", "*/*")], extensions
+    return target, host_header, extensions
 
 
 @cache
-def _ssl_context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     """httpx's context (certifi's roots, certificates and host names verified), made once."""
     return httpx.create_ssl_context()
 
 
-class _DeadlinePassed(Exception):
-    pass
+class DeadlinePassed(Exception):
+    """A deadline's time ran out (raised by :meth:`TimeLeft.left`)."""
+
+
+class TimeLeft(Protocol):
+    """A deadline every socket operation must end by (one per fetch, or per thread)."""
+
+    def left(self, timeout: float | None = None) -> float:
+        """Seconds left, at most ``timeout``; :class:`DeadlinePassed` if none are."""
+        ...
 
 
 class _Deadline:
@@ -158,15 +178,15 @@ class _Deadline:
         self.at = clock() + seconds
 
     def left(self, timeout: float | None = None) -> float:
-        """Seconds left, at most ``timeout``; :class:`_DeadlinePassed` if none are."""
+        """Seconds left, at most ``timeout``; :class:`DeadlinePassed` if none are."""
         left = self.at - self.clock()
         if left <= 0:
-            raise _DeadlinePassed
+            raise DeadlinePassed
         return left if timeout is None else min(timeout, left)
 
 
 class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+    def __init__(self, inner: httpcore.NetworkStream, deadline: TimeLeft) -> None:
         self._inner = inner
         self._deadline = deadline
 
@@ -192,10 +212,12 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's sockets, each operation bounded by the time left to one deadline."""
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's sockets (TCP only), each operation bounded by the time left to
+    ``deadline``: what makes a deadline total (httpx's timeouts bound each operation
+    alone, so a server trickling a byte at a time never hits them)."""
 
-    def __init__(self, deadline: _Deadline) -> None:
+    def __init__(self, deadline: TimeLeft) -> None:
         self._inner = httpcore.SyncBackend()
         self._deadline = deadline
 
@@ -218,7 +240,7 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        raise httpcore.UnsupportedProtocol("URLs are fetched over TCP only")
+        raise httpcore.UnsupportedProtocol("only TCP")
 
     def sleep(self, seconds: float) -> None:
         time.sleep(self._deadline.left(seconds))
@@ -328,16 +350,17 @@ class UrlFetcher:
         of a GET (each checked; appended to ``redirects``), and give the final response to
         ``handle``, all within the deadline."""
         deadline = _Deadline(self.timeout, self.clock)
-        backend = _DeadlineBackend(deadline)
+        backend = DeadlineBackend(deadline)
         method = "GET" if post is None else "POST"
         try:
             with httpcore.ConnectionPool(
-                ssl_context=_ssl_context(), network_backend=backend
+                ssl_context=tls_context(), network_backend=backend
             ) as pool:
                 for _ in range(_MAX_REDIRECTS + 1):
                     addresses = check_url(url, allow_private=self.allow_private)
                     deadline.left()  # resolving counts against the deadline too
-                    target, headers, extensions = _pinned(url, addresses[0])
+                    target, host, extensions = pinned(url, addresses[0])
+                    headers = [("Host", host), ("Accept", "*/*")]
                     if post is not None:
                         headers.append(("Content-Type", post[1]))
                     with pool.stream(
@@ -353,7 +376,7 @@ class UrlFetcher:
                             redirects.append(url)
                             continue
                         return handle(url, response, deadline)
-        except _DeadlinePassed:
+        except DeadlinePassed:
             raise self._timed_out() from None
         except httpcore.TimeoutException:
             raise self._timed_out() from None

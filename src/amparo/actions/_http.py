@@ -17,21 +17,18 @@ deadline needs one (httpx's timeouts bound each socket operation, not the whole 
 
 from __future__ import annotations
 
-import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpcore
-import httpx
 
 from amparo import __version__
 from amparo.actions._targets import TargetPolicy
 from amparo.errors import UnsafeURLError
+from amparo.remote import DeadlineBackend, DeadlinePassed, pinned, tls_context
 
 __all__ = ["Attempt", "WebhookSender"]
 
@@ -49,10 +46,6 @@ class Attempt:
     error: str | None = None
 
 
-class _DeadlinePassed(Exception):
-    pass
-
-
 class _Clocked:
     """The sending thread's deadline on ``clock``."""
 
@@ -66,84 +59,8 @@ class _Clocked:
     def left(self, timeout: float | None = None) -> float:
         left = getattr(self._local, "at", 0.0) - self.clock()
         if left <= 0:
-            raise _DeadlinePassed
+            raise DeadlinePassed
         return left if timeout is None else min(timeout, left)
-
-
-class _Stream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream, deadline: _Clocked) -> None:
-        self._inner = inner
-        self._deadline = deadline
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._deadline.left(timeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, self._deadline.left(timeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        inner = self._inner.start_tls(ssl_context, server_hostname, self._deadline.left(timeout))
-        return _Stream(inner, self._deadline)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _Backend(httpcore.NetworkBackend):
-    def __init__(self, deadline: _Clocked) -> None:
-        self._inner = httpcore.SyncBackend()
-        self._deadline = deadline
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_tcp(
-            host, port, self._deadline.left(timeout), local_address, socket_options
-        )
-        return _Stream(stream, self._deadline)
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        raise httpcore.UnsupportedProtocol("webhooks go over TCP only")
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(self._deadline.left(seconds))
-
-
-@cache
-def _ssl_context() -> ssl.SSLContext:
-    """httpx's context (certifi's roots, certificates and host names verified), made once."""
-    return httpx.create_ssl_context()
-
-
-def _pinned(url: str, address: str) -> tuple[str, str, dict[str, Any]]:
-    """``url`` aimed at ``address``, the Host header, and the TLS server name."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    literal = f"[{address}]" if ":" in address else address
-    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
-    shown = f"[{host}]" if ":" in host else host
-    host_header = shown if parts.port is None else f"{shown}:{parts.port}"
-    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-    extensions: dict[str, Any] = {"sni_hostname": host} if parts.scheme == "https" else {}
-    return target, host_header, extensions
 
 
 class WebhookSender:
@@ -170,8 +87,8 @@ class WebhookSender:
             pool = self._pools.get(key)
             if pool is None:  # one per origin: a TLS session never serves another host name
                 pool = httpcore.ConnectionPool(
-                    ssl_context=_ssl_context(),
-                    network_backend=_Backend(self._deadline),
+                    ssl_context=tls_context(),
+                    network_backend=DeadlineBackend(self._deadline),
                     max_connections=64,
                 )
                 self._pools[key] = pool
@@ -183,7 +100,7 @@ class WebhookSender:
         try:
             address = self.policy.addresses(url)[0]
             self._deadline.left()  # resolving counts against the deadline too
-            target, host, extensions = _pinned(url, address)
+            target, host, extensions = pinned(url, address)
             sent = [
                 ("Host", host),
                 ("User-Agent", _USER_AGENT),
@@ -199,7 +116,7 @@ class WebhookSender:
                     if read > _ANSWER_LIMIT:
                         break
                 status = response.status
-        except (_DeadlinePassed, httpcore.TimeoutException):
+        except (DeadlinePassed, httpcore.TimeoutException):
             return Attempt(False, error=f"no answer within {self.timeout:g} s")
         except UnsafeURLError as exc:
             return Attempt(False, error=exc.message)
