@@ -76,6 +76,8 @@ class SightingObservations:
         ai: dict[date, int] = defaultdict(int)
         removal_hours: dict[date, list[float]] = defaultdict(list)
         for first_notice_at, removed_at, verdict in rows:
+            if first_notice_at is None:  # excluded by the query; says so to the type checker
+                continue
             day = _day(first_notice_at)
             if start <= day <= end:
                 noticed[day] += 1
