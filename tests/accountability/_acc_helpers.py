@@ -1,5 +1,8 @@
-"""Helpers of the accountability tests: an in-memory evidence vault, a fake platform on
-127.0.0.1, local SMTP servers, benign images."""
+"""Helpers of the accountability tests: an in-memory evidence vault, a route server on
+127.0.0.1 for faults (slow hosts, 503s, redirects, webhook answers), local SMTP servers,
+benign images. Platforms' behaviours toward notices (removes at once, after days, never,
+soft-removes, geo-blocks, re-uploads, rate-limits) are the package's
+:mod:`amparo.accountability.fakes`, used in ``test_accountability_fakes.py``."""
 
 from __future__ import annotations
 

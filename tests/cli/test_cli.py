@@ -91,6 +91,7 @@ def test_demo_runs(tmp_path: Path) -> None:
     r = runner.invoke(app, ["demo", "--data-dir", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert "classified as expected" in r.stdout
+    assert "7/7 platforms measured as their behaviour says" in r.stdout
 
 
 def test_two_gigabyte_file_is_refused_without_reading_it(env: Path) -> None:

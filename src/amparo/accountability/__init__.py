@@ -13,6 +13,8 @@ stayed up, how often they came back — measured, and provable from the ledger.
   again (status, hash of what is served, removal pages, geo-blocks) with per-host spacing,
   jitter and back-off; replicas share the schedule without double checks.
 - **Re-uploads** (:func:`link_reuploads`): a scan or sighting that matches a noticed item.
+- **Observations** (:class:`SightingObservations`): per platform and day, what the DSA
+  cross-check (:mod:`amparo.dsa`) sets beside the platform's declarations.
 - **Conduct reports** (:func:`build_report`, :func:`render_report`): per platform and
   period, every figure citing the ledger entries behind it.
 
@@ -46,6 +48,7 @@ from amparo.accountability._model import (
 )
 from amparo.accountability._monitor import REMOVAL_KINDS, CheckPolicy, Classified, classify
 from amparo.accountability._notices import NoticePolicy, explanation
+from amparo.accountability._observations import SightingObservations
 from amparo.accountability._platforms import (
     add_platform,
     get_platform,
@@ -103,6 +106,7 @@ __all__ = [
     "ReuploadEffect",
     "ReuploadLinked",
     "Sighting",
+    "SightingObservations",
     "SightingRecorded",
     "SmtpConfig",
     "TakedownChecked",

@@ -16,6 +16,7 @@ from rich.table import Table
 from amparo import banks
 from amparo.banks import NewEntry
 from amparo.cli._common import out
+from amparo.cli._demo_accountability import run_accountability
 from amparo.config import Settings
 from amparo.media import synthetic
 from amparo.provenance import Credentials, Evidence, make_credentials, stamp
@@ -58,9 +59,14 @@ def demo_command(
         ),
     ] = None,
 ) -> None:
-    """Build a bank from synthetic images, scan variants and unrelated images, show matches.
+    """Build a bank from synthetic images, scan variants and unrelated images, show matches;
+    then notice seven fake platforms on 127.0.0.1 and measure their takedowns.
 
-    Uses its own database (never AMPARO_DATABASE_URL) and only benign synthetic images.
+    Uses its own databases (never AMPARO_DATABASE_URL) and only benign synthetic images. The
+    accountability part runs six simulated days against local fake platforms (removes at
+    once, after days, never; soft-removes; geo-blocks; re-uploads; rate-limits the checker)
+    and prints each platform's conduct metrics; it reaches no host but 127.0.0.1 and starts
+    afresh in DATA_DIR/demo-accountability.
 
     Examples:
 
@@ -82,6 +88,7 @@ def demo_command(
             _run_provenance(amparo, root / "ai", credentials)
         finally:
             amparo.close()
+        run_accountability(root / "demo-accountability")
     out.print(f"\ndemo finished in {time.perf_counter() - started:.1f} s")
 
 

@@ -12,8 +12,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from amparo import actions, auth, cases, evidence, ledger
-from amparo.accountability import Accountability, ReuploadEffect, VaultSink
+from amparo import actions, auth, cases, dsa, evidence, ledger
+from amparo.accountability import (
+    Accountability,
+    ReuploadEffect,
+    SightingObservations,
+    VaultSink,
+)
 from amparo.config import Settings
 from amparo.errors import ConfigError, UnavailableError
 from amparo.events import Event
@@ -84,6 +89,8 @@ class Runtime:
         self.policies = PolicyHolder(self.sessions)
         # Case packages gather scans with the media the vault preserved for them.
         cases.bind_sources(self, cases.VaultSources(lambda: self.vault, lambda: self.ledger))
+        # The DSA cross-check sets declarations beside what the sightings show.
+        dsa.bind_observations(self, SightingObservations(self))
         self._listeners: list[Listener] = [self._on_policy_events]
         # Notices and takedown checks; sightings' media goes to the evidence vault.
         self.accountability = Accountability(self, settings, evidence=VaultSink(lambda: self.vault))
