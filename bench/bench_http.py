@@ -663,6 +663,12 @@ def check_answers(url: str, auth: str | None, w: Workload, ops: list[str], label
     if "lookup" in ops:
         for q, is_match in zip(w.lookups[:n], w.lookup_is_match[:n], strict=True):
             status, body = http_get(url, f"/m/lookup?signal_type=pdq&signal={q}", auth, 60)
+            waited = time.perf_counter()
+            # With --workers N each worker loads its own index: /status may have reached
+            # a ready one while another is still loading (it answers 503 until it is).
+            while status == 503 and time.perf_counter() - waited < 900:
+                time.sleep(0.5)
+                status, body = http_get(url, f"/m/lookup?signal_type=pdq&signal={q}", auth, 60)
             if status != 200:
                 raise RuntimeError(f"{label}: /m/lookup answered {status}: {body[:300]!r}")
             got = any(json.loads(body).values())
