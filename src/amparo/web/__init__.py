@@ -7,7 +7,8 @@ the evidence vault (:class:`amparo.review.MediaSource`): blurred and greyscale b
 revealed one item at a time; exposure is capped per shift and breaks are enforced.
 Keyboard-driven; its script and styles are served by Amparo (no CDN).
 
-:func:`mount_console` adds it to an app; :func:`set_media_source` connects the vault.
+:func:`mount_console` adds it to an app, reading media from the runtime's evidence vault;
+:func:`set_media_source` puts another source in its place (tests use an in-memory one).
 """
 
 from amparo.web._auth import LOGIN_COOKIE, PREFIX, SESSION_COOKIE, ConsoleAuth, CsrfError

@@ -38,6 +38,6 @@ def mount_console(app: FastAPI, runtime: Runtime, media: MediaSource | None = No
 
 
 def set_media_source(app: FastAPI, media: MediaSource | None) -> None:
-    """Connect the console of ``app`` to where item media comes from (the evidence vault)."""
+    """Read the console's media from ``media`` instead of the evidence vault (None: none)."""
     console: Console = app.state.review_console
     console.media = media
