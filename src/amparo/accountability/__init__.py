@@ -22,6 +22,7 @@ Every change is a typed ledger event (``accountability.*``) in the same unit of 
 Detection itself is not here: intake uses :func:`amparo.usecases.scan_media`.
 """
 
+from amparo.accountability._cases import SightingSources
 from amparo.accountability._channels import Notifier, SmtpConfig
 from amparo.accountability._dates import parse_period, parse_time
 from amparo.accountability._events import (
@@ -108,6 +109,7 @@ __all__ = [
     "Sighting",
     "SightingObservations",
     "SightingRecorded",
+    "SightingSources",
     "SmtpConfig",
     "TakedownChecked",
     "TimelineEntry",

@@ -106,6 +106,15 @@ class VaultSources(ScanSources):
     ) -> bytes:
         return self._vault().read(uow, vault_id, principal=principal, reason=reason)
 
+    def vault_item(self, uow: UnitOfWork, vault_id: str) -> EvidenceInfo | None:
+        """One vault item's digest, size and type; None once purged."""
+        found = self._vault().show(uow, vault_id, principal=_EXPORTER)
+        if found.purged_at is not None:
+            return None
+        return EvidenceInfo(
+            found.item_id, found.sha256, found.size, found.media_type or "application/octet-stream"
+        )
+
     def custody(self, uow: UnitOfWork, vault_id: str) -> Sequence[CustodyEvent]:
         events = []
         for kind, action in _CUSTODY.items():

@@ -138,10 +138,13 @@ def _run(amparo: Runtime, root: Path) -> None:
     table = Table("image", "edit", "expected", "result", "entry", "distance", "found via")
     right = 0
     files = sorted(p for p in images.iterdir() if not p.name.startswith("known-"))
+    decisions = []
     for path in files:
         result = scan_media(
             amparo, path.read_bytes(), filename=path.name, source="demo", dihedral=True
         )
+        if result.decision is not None:
+            decisions.append(result.decision)
         _, image_kind, image_seed, *edit = path.stem.split("-")
         expected = path.name.startswith("variant-")
         best = result.matches[0] if result.matches else None
@@ -161,6 +164,13 @@ def _run(amparo: Runtime, root: Path) -> None:
     out.print(
         f"\n{right}/{len(files)} files classified as expected. PDQ distance <= 31 (of 256 bits) "
         "is a match; rotated and flipped copies are found through the 8 dihedral PDQ variants."
+    )
+    out.print(
+        f"Policy (built-in, `amparo policy show`): {sum(d.blocked for d in decisions)} blocked, "
+        f"{sum(d.needs_media for d in decisions)} sealed in the encrypted evidence vault "
+        f"(`amparo evidence list`), {sum(d.review is not None for d in decisions)} queued for "
+        f"review (the console at /review), {sum(d.allowed for d in decisions)} allowed; each "
+        "decision and action is a ledger entry."
     )
 
 

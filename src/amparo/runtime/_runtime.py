@@ -17,6 +17,7 @@ from amparo.accountability import (
     Accountability,
     ReuploadEffect,
     SightingObservations,
+    SightingSources,
     VaultSink,
 )
 from amparo.config import Settings
@@ -87,8 +88,8 @@ class Runtime:
             ),
         )
         self.policies = PolicyHolder(self.sessions)
-        # Case packages gather scans with the media the vault preserved for them.
-        cases.bind_sources(self, cases.VaultSources(lambda: self.vault, lambda: self.ledger))
+        # Case packages gather scans and sightings with the media the vault preserved.
+        cases.bind_sources(self, SightingSources(lambda: self.vault, lambda: self.ledger))
         # The DSA cross-check sets declarations beside what the sightings show.
         dsa.bind_observations(self, SightingObservations(self))
         self._listeners: list[Listener] = [self._on_policy_events]
