@@ -12,9 +12,10 @@ scan writer calls :func:`link_reuploads` once per committed batch, not once per 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +27,8 @@ from amparo.policy import Decision
 from amparo.scan import ScanRecord
 from amparo.signals import PDQ_MATCH_THRESHOLD
 from amparo.store import PlatformRow, ReuploadRow, SightingRow, UnitOfWork
+
+_T = TypeVar("_T")
 
 __all__ = ["Copy", "Reupload", "link_copies", "link_reuploads"]
 
@@ -81,7 +84,7 @@ def link_reuploads(
     a sighting's intake (source ``sighting``) are skipped: the sighting links itself, with
     its own id.
     """
-    platforms = _repo.platform_rows(uow)
+    platforms = _per_transaction(uow, "platforms", _repo.platform_rows)
     copies = []
     for scan in scans:
         if scan.source == "sighting":
@@ -102,6 +105,17 @@ def link_reuploads(
     return link_copies(uow, copies, pdq_threshold=pdq_threshold)
 
 
+def _per_transaction(uow: UnitOfWork, key: str, load: Callable[[UnitOfWork], _T]) -> _T:
+    """``load(uow)``, read once per unit of work: the scan writer links every scan of a
+    group commit in one transaction, whose platforms and noticed hashes do not change
+    while it runs (sightings are noticed in transactions of their own)."""
+    cache: dict[str, Any] = uow.info.setdefault("amparo.accountability.reuploads", {})
+    if key not in cache:
+        cache[key] = load(uow)
+    result: _T = cache[key]
+    return result
+
+
 def _words(hexes: Sequence[str]) -> npt.NDArray[np.uint64]:
     raw = b"".join(bytes.fromhex(h.rjust(64, "0")) for h in hexes)
     return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(len(hexes), 4)
@@ -113,7 +127,7 @@ def _near(copies: Sequence[Copy], uow: UnitOfWork, threshold: int) -> dict[int, 
     wanted = [(k, c.pdq) for k, c in enumerate(copies) if c.pdq]
     if not wanted:
         return {}
-    noticed = _repo.noticed_pdqs(uow)
+    noticed = _per_transaction(uow, "noticed_pdqs", _repo.noticed_pdqs)
     if not noticed:
         return {}
     ids = np.array([i for i, _ in noticed], dtype=np.int64)
