@@ -6,7 +6,6 @@ sent, and put dead-lettered actions back in the outbox.
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import datetime
 from typing import Annotated
@@ -15,7 +14,7 @@ import typer
 from rich.table import Table
 
 from amparo import actions
-from amparo.cli._common import AmparoGroup, err, out, print_table, runtime
+from amparo.cli._common import AmparoGroup, err, operator, out, print_table, runtime
 from amparo.errors import InputError
 
 __all__ = ["app", "endpoints_app"]
@@ -46,14 +45,6 @@ app.add_typer(endpoints_app, name="endpoints")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")]
 Name = Annotated[str, typer.Argument(help="Endpoint name, e.g. trust-and-safety.")]
-
-
-def _by() -> str:
-    """Who acts from this command line, for the ledger."""
-    try:
-        return f"cli {getpass.getuser()}"
-    except (OSError, KeyError):  # no user name in this environment
-        return "cli"
 
 
 def _when(value: datetime | None) -> str:
@@ -94,7 +85,7 @@ def endpoints_add(
             url,
             box=box,
             policy=amparo.deliverer.options.policy,
-            by=_by(),
+            by=operator().name,
             secret=secret,
             enabled=not disabled,
         )
@@ -140,7 +131,7 @@ def endpoints_remove(
     if not yes:
         typer.confirm(f"remove webhook endpoint {name}?", abort=True)
     with runtime(ctx).session() as s:
-        dropped = actions.remove_endpoint(s, name, by=_by())
+        dropped = actions.remove_endpoint(s, name, by=operator().name)
     more = f"; {dropped} pending action(s) went to the dead letter" if dropped else ""
     out.print(f"removed webhook endpoint {name}{more}", markup=False)
 
@@ -154,7 +145,7 @@ def endpoints_enable(ctx: typer.Context, name: Name) -> None:
       amparo actions endpoints enable trust-and-safety
     """
     with runtime(ctx).session() as s:
-        actions.set_endpoint_enabled(s, name, True, by=_by())
+        actions.set_endpoint_enabled(s, name, True, by=operator().name)
     out.print(f"enabled webhook endpoint {name}", markup=False)
 
 
@@ -167,7 +158,7 @@ def endpoints_disable(ctx: typer.Context, name: Name) -> None:
       amparo actions endpoints disable trust-and-safety
     """
     with runtime(ctx).session() as s:
-        actions.set_endpoint_enabled(s, name, False, by=_by())
+        actions.set_endpoint_enabled(s, name, False, by=operator().name)
     out.print(f"disabled webhook endpoint {name}", markup=False)
 
 
@@ -228,7 +219,7 @@ def retry(
     if ids and all_dead:
         raise InputError("give action ids or --all-dead, not both", hint="see --help")
     with runtime(ctx).session() as s:
-        retried = actions.retry_actions(s, ids or (), all_dead=all_dead, by=_by())
+        retried = actions.retry_actions(s, ids or (), all_dead=all_dead, by=operator().name)
     out.print(f"{len(retried)} action(s) back in the outbox", markup=False)
     for action_id in retried:
         print(action_id)

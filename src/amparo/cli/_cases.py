@@ -3,7 +3,6 @@ export one encrypted, provable archive, and verify an archive offline."""
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 from typing import Annotated
@@ -12,12 +11,11 @@ import typer
 from rich.table import Table
 
 from amparo import cases, ledger
-from amparo.auth import Principal
-from amparo.cli._common import AmparoGroup, err, print_table, runtime
+from amparo.cli._common import AmparoGroup, err, operator, print_table, runtime
 from amparo.cli._progress import Reporter
 from amparo.errors import InputError, LedgerVerificationError
 
-__all__ = ["app", "operator"]
+__all__ = ["app"]
 
 app = typer.Typer(
     cls=AmparoGroup,
@@ -31,16 +29,6 @@ app = typer.Typer(
     "  amparo case export referral-031 --recipient age1ql3z7hjy54pw3hyw... --out r031.tar\n"
     "  amparo case verify referral-031.tar --vkey VKEY",
 )
-
-
-def operator() -> Principal:
-    """Who runs the command line: the local operator, with the admin role (the CLI opens
-    the database directly; API callers are held to their key's role)."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):
-        user = "operator"
-    return Principal(key_id=0, name=f"cli:{user}", role="admin")
 
 
 @app.command("create")

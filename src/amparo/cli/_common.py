@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import getpass
 import os
 import platform
 import tempfile
@@ -34,6 +35,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from amparo import __version__
+from amparo.auth import Principal
 from amparo.cli._help import tidy, tidy_option
 from amparo.cli._logging import setup_logging
 from amparo.config import Settings, load_settings
@@ -48,6 +50,7 @@ __all__ = [
     "EXIT_UNEXPECTED",
     "AmparoGroup",
     "err",
+    "operator",
     "out",
     "print_table",
     "read_file",
@@ -63,6 +66,17 @@ EXIT_UNEXPECTED = 4
 # pipe gets whole lines). Tables still fit the terminal, see print_table.
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+def operator() -> Principal:
+    """Who runs the command line, for role checks and the ledger: an admin named after the
+    OS user (``cli:NAME``), with no API key (key id 0). The command line opens the database
+    directly; API callers are held to their key's role."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (e.g. a container)
+        user = str(os.getuid()) if hasattr(os, "getuid") else "operator"
+    return Principal(key_id=0, name=f"cli:{user}", role="admin")
 
 
 def fail(exc: AmparoError) -> typer.Exit:

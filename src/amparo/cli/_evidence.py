@@ -8,7 +8,6 @@ it holds the database and the vault's key anyway. Every access is a ledger entry
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import os
 import secrets
@@ -19,8 +18,7 @@ import typer
 from rich.table import Table
 
 from amparo import evidence
-from amparo.auth import Principal
-from amparo.cli._common import AmparoGroup, err, out, print_table, runtime
+from amparo.cli._common import AmparoGroup, err, operator, out, print_table, runtime
 from amparo.errors import ConflictError, InputError
 from amparo.evidence import EvidenceItem
 
@@ -45,15 +43,6 @@ ReasonOpt = Annotated[
     str, typer.Option("--reason", help="Why (recorded in the ledger with your name).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON lines.")]
-
-
-def _operator() -> Principal:
-    """The command line's caller: an admin named after the OS user, with no API key."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (e.g. a container)
-        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-    return Principal(key_id=0, name=f"cli:{user}", role="admin")
 
 
 def _print_items(items: list[EvidenceItem], as_json: bool) -> None:
@@ -107,7 +96,7 @@ def list_(
     with amparo.session() as uow:
         items = amparo.vault.list_items(
             uow,
-            principal=_operator(),
+            principal=operator(),
             after=after,
             limit=limit,
             scan_id=scan,
@@ -132,7 +121,7 @@ def show(
     """
     amparo = runtime(ctx)
     with amparo.session() as uow:
-        found = amparo.vault.show(uow, item, principal=_operator())
+        found = amparo.vault.show(uow, item, principal=operator())
     if as_json:
         print(json.dumps(found.to_dict()))
         return
@@ -161,7 +150,7 @@ def hold(
     """
     amparo = runtime(ctx)
     with amparo.session() as uow:
-        placed = amparo.vault.place_hold(uow, item, principal=_operator(), reason=reason)
+        placed = amparo.vault.place_hold(uow, item, principal=operator(), reason=reason)
     out.print(f"hold {placed.hold_id} placed on {placed.item_id}", markup=False)
 
 
@@ -179,7 +168,7 @@ def release(
     """
     amparo = runtime(ctx)
     with amparo.session() as uow:
-        done = amparo.vault.release_hold(uow, hold_id, principal=_operator(), reason=reason)
+        done = amparo.vault.release_hold(uow, hold_id, principal=operator(), reason=reason)
     out.print(f"hold {done.hold_id} on {done.item_id} released", markup=False)
 
 
@@ -203,9 +192,9 @@ def purge(
     amparo = runtime(ctx)
     if items:
         with amparo.session() as uow:
-            count = len(amparo.vault.purge(uow, item_ids=items, principal=_operator()))
+            count = len(amparo.vault.purge(uow, item_ids=items, principal=operator()))
     else:
-        count = len(amparo.purge_evidence(_operator()))
+        count = len(amparo.purge_evidence(operator()))
     out.print(f"purged {count} item(s)", markup=False)
 
 
@@ -259,9 +248,7 @@ def export(
     _check_out(out_file)
     # Committed (and so recorded) before the file exists: no media leaves unrecorded.
     with amparo.session() as uow:
-        archive = amparo.vault.export_to(
-            uow, items, recipient, principal=_operator(), reason=reason
-        )
+        archive = amparo.vault.export_to(uow, items, recipient, principal=operator(), reason=reason)
     _write_new(out_file, archive)
     err.print(f"wrote {out_file} ({len(archive):,} bytes, age-encrypted)", markup=False)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from amparo.cli._common import AmparoGroup, err, out, read_file, runtime
+from amparo.cli._common import AmparoGroup, err, operator, out, read_file, runtime
 from amparo.errors import InputError
 from amparo.policy import MAX_POLICY_BYTES, ContentMeta, Decision, Policy, content_meta
 
@@ -63,13 +62,6 @@ def _load(path: Path) -> Policy:
 
     text = policy_text(read_file(path, MAX_POLICY_BYTES), source=str(path))
     return check_policy(text, source=str(path))
-
-
-def _actor() -> str:
-    try:
-        return f"cli ({getpass.getuser()})"
-    except (KeyError, OSError):  # no name for this uid (a container)
-        return "cli"
 
 
 def _print_decision(decision: Decision) -> None:
@@ -163,7 +155,7 @@ def activate(ctx: typer.Context, path: PolicyFile) -> None:
     from amparo.usecases import activate_policy, policy_text
 
     text = policy_text(read_file(path, MAX_POLICY_BYTES), source=str(path))
-    view = activate_policy(runtime(ctx), text, actor=_actor(), source=str(path))
+    view = activate_policy(runtime(ctx), text, actor=operator().name, source=str(path))
     err.print(
         f"policy {view['name']!r} version {view['version']} is active "
         f"({view['rules']} rules, sha256 {view['sha256']})",
