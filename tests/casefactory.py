@@ -59,7 +59,7 @@ class MemorySources:
         with amparo.session() as s:
             for n in self.items:
                 s.emit(Noticed(sighting=n, platform="ExampleTube"))
-        for d in amparo.ledger.entries_of_kind(Noticed.kind):
+        for d in amparo.ledger.entries_of_kinds(Noticed.kind):
             self.notices[json.loads(d.record_text)["data"]["sighting"]] = d.entry_id
         self.reads = 0
 
@@ -91,7 +91,7 @@ class MemorySources:
 
     def custody(self, uow: UnitOfWork, vault_id: str) -> Sequence[CustodyEvent]:
         out = []
-        for d in self.amparo.ledger.entries_of_kind(VaultRead.kind):
+        for d in self.amparo.ledger.entries_of_kinds(VaultRead.kind):
             data = json.loads(d.record_text)["data"]
             if data["vault_id"] == vault_id:
                 out.append(

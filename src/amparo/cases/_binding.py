@@ -117,14 +117,15 @@ class VaultSources(ScanSources):
 
     def custody(self, uow: UnitOfWork, vault_id: str) -> Sequence[CustodyEvent]:
         events = []
-        for kind, action in _CUSTODY.items():
-            for d in self._ledger().entries_of_kind(kind):
-                data = json.loads(d.record_text).get("data", {})
-                if data.get("item_id") == vault_id:
-                    actor = str(data.get("actor", "policy"))
-                    reason = str(data.get("reason", ""))
-                    events.append(CustodyEvent(d.created_at, actor, action, reason, d.entry_id))
-        return sorted(events, key=lambda e: (e.at, e.ledger_entry or 0))
+        for d in self._ledger().entries_of_kinds(*_CUSTODY):
+            data = json.loads(d.record_text).get("data", {})
+            if data.get("item_id") == vault_id:
+                actor = str(data.get("actor", "policy"))
+                reason = str(data.get("reason", ""))
+                events.append(
+                    CustodyEvent(d.created_at, actor, _CUSTODY[d.kind], reason, d.entry_id)
+                )
+        return events
 
 
 def bind_sources(owner: object, sources: CaseSources) -> None:

@@ -311,20 +311,19 @@ class _Export:
         ledger.checkpoint()
         sealed = [
             d.entry_id
-            for d in ledger.entries_of_kind(CaseExportSealed.kind)
+            for d in ledger.entries_of_kinds(CaseExportSealed.kind)
             if json.loads(d.record_text).get("data", {}).get("export_id") == self.export_id
         ]
         writer.add_unlisted(SEAL, ledger.prove(sealed[-1]).encode())
 
     def _own_entries(self, ledger: Ledger) -> Iterator[int]:
         """This case's ``case.create`` and ``case.add`` entries and this export's."""
-        for kind in ("case.create", "case.add", "case.export"):
-            for d in ledger.entries_of_kind(kind):
-                data = json.loads(d.record_text).get("data", {})
-                if data.get("case_id") != self.case.case_id:
-                    continue
-                if kind != "case.export" or data.get("export_id") == self.export_id:
-                    yield d.entry_id
+        for d in ledger.entries_of_kinds("case.create", "case.add", "case.export"):
+            data = json.loads(d.record_text).get("data", {})
+            if data.get("case_id") != self.case.case_id:
+                continue
+            if d.kind != "case.export" or data.get("export_id") == self.export_id:
+                yield d.entry_id
 
     def failed(self, exc: BaseException) -> None:
         """Ledger the abandoned export, also after ``case.export`` was committed (then the

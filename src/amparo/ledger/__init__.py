@@ -13,8 +13,7 @@ from amparo.ledger._audit import AuditReport, audit_remote
 from amparo.ledger._checkpoint import Checkpoint
 from amparo.ledger._events import ScanTally
 from amparo.ledger._keys import DEV_ORIGIN, load_signer, write_signer
-from amparo.ledger._ledger import Disclosure, Ledger
-from amparo.ledger._lookup import entries_of_kinds
+from amparo.ledger._ledger import Disclosure, Ledger, entries_of_kinds
 from amparo.ledger._merkle import ProofError, verify_consistency, verify_inclusion
 from amparo.ledger._note import (
     ALG_COSIGNATURE_V1,

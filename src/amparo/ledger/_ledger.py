@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -267,12 +267,12 @@ class Ledger:
         """Every ``scan.tally`` entry in full, oldest first: their ``scans`` add up to the
         number of scans ever run, and each can be proven like any entry."""
         with self.session() as s:
-            return [_disclosure(r) for r in _repo.entries_of_kind(s, ScanTally.kind)]
+            return entries_of_kinds(s, [ScanTally.kind])
 
-    def entries_of_kind(self, kind: str) -> list[Disclosure]:
-        """Every entry of ``kind`` in full, oldest first (case exports gather their own)."""
+    def entries_of_kinds(self, *kinds: str) -> list[Disclosure]:
+        """Every entry of these kinds in full, oldest first (case exports gather their own)."""
         with self.session() as s:
-            return [_disclosure(r) for r in _repo.entries_of_kind(s, kind)]
+            return entries_of_kinds(s, kinds)
 
     def prove(self, entry_id: int) -> str:
         """A tlog-proof file for entry ``entry_id`` against the newest checkpoint."""
@@ -307,6 +307,13 @@ class Ledger:
         self.integrate()
         if self.signer is not None:
             self.checkpoint()
+
+
+def entries_of_kinds(session: Session, kinds: Collection[str]) -> list[Disclosure]:
+    """Every entry of these kinds in full (record and salt: for auditors only), oldest
+    first; ``index`` is None until the entry is integrated into the tree. For reports and
+    case packages that cite the entries behind what they say."""
+    return [_disclosure(r) for r in _repo.entries_of_kinds(session, kinds)]
 
 
 def _disclosure(row: LedgerEntryRow) -> Disclosure:

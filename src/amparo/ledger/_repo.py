@@ -3,7 +3,7 @@ scan ticks). Rows stay here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
@@ -25,7 +25,7 @@ __all__ = [
     "add_checkpoint",
     "all_tiles",
     "checkpoints",
-    "entries_of_kind",
+    "entries_of_kinds",
     "entry_at",
     "entry_bundle",
     "entry_row",
@@ -158,13 +158,12 @@ def entry_at(session: Session, index: int) -> LedgerEntryRow | None:
     return session.scalars(select(LedgerEntryRow).where(LedgerEntryRow.leaf_index == index)).first()
 
 
-def entries_of_kind(session: Session, kind: str) -> list[LedgerEntryRow]:
-    """Every entry of ``kind``, oldest first."""
-    return list(
-        session.scalars(
-            select(LedgerEntryRow).where(LedgerEntryRow.kind == kind).order_by(LedgerEntryRow.id)
-        )
-    )
+def entries_of_kinds(session: Session, kinds: Collection[str]) -> list[LedgerEntryRow]:
+    """Every entry of these kinds, oldest first."""
+    if not kinds:
+        return []
+    query = select(LedgerEntryRow).where(LedgerEntryRow.kind.in_(list(kinds)))
+    return list(session.scalars(query.order_by(LedgerEntryRow.id)))
 
 
 def state(session: Session) -> LedgerStateRow | None:
