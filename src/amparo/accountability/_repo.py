@@ -14,9 +14,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from amparo.accountability._model import CHANNELS, Channel, Platform, Sighting
@@ -33,8 +33,7 @@ __all__ = [
     "checks_of",
     "claim_due",
     "last_notice",
-    "noticed_by_digests",
-    "noticed_pdqs",
+    "noticed_signatures",
     "notices_of",
     "open_sighting_at",
     "platform_row",
@@ -182,29 +181,17 @@ def claim_due(
     )
 
 
-def noticed_by_digests(
-    session: Session, md5s: Collection[str], sha256s: Collection[str]
-) -> list[SightingRow]:
-    """Noticed sightings with any of these exact MD5s or SHA-256s."""
-    conds = []
-    if md5s:
-        conds.append(SightingRow.md5.in_(list(md5s)))
-    if sha256s:
-        conds.append(SightingRow.sha256.in_(list(sha256s)))
-    if not conds:
-        return []
-    stmt = select(SightingRow).where(or_(*conds), SightingRow.first_notice_at.is_not(None))
-    return list(session.scalars(stmt.order_by(SightingRow.id)))
+_SIGHTINGS = cast(Table, SightingRow.__table__)
+# Core, built once: every matched scan's commit runs it (see _reuploads._Noticed).
+_NOTICED = select(_SIGHTINGS.c.id, _SIGHTINGS.c.md5, _SIGHTINGS.c.sha256, _SIGHTINGS.c.pdq).where(
+    _SIGHTINGS.c.first_notice_at.is_not(None)
+)
 
 
-def noticed_pdqs(session: Session) -> list[tuple[int, str]]:
-    """(id, PDQ) of every noticed sighting that has a PDQ hash."""
-    rows = session.execute(
-        select(SightingRow.id, SightingRow.pdq).where(
-            SightingRow.pdq.is_not(None), SightingRow.first_notice_at.is_not(None)
-        )
-    ).all()
-    return [(int(i), str(p)) for i, p in rows]
+def noticed_signatures(session: Session) -> list[tuple[int, str | None, str | None, str | None]]:
+    """(id, MD5, SHA-256, PDQ) of every noticed sighting."""
+    rows = session.execute(_NOTICED).all()
+    return [(int(i), md5, sha, pdq) for i, md5, sha, pdq in rows]
 
 
 def sightings_by_id(session: Session, ids: Collection[int]) -> list[SightingRow]:

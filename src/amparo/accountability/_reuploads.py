@@ -5,9 +5,9 @@ the platform the copy was seen on (when known) and its delay: seconds from the o
 removal (or, while the original is still online, from its first notice) to the sighting of
 the copy. Linking runs inside the caller's unit of work and emits ``accountability.reupload``.
 
-Cost: one indexed query for the digests of a whole batch, and for PDQ one read of the noticed
-items' hashes per batch, compared all at once (XOR and popcount over a numpy array), so the
-scan writer calls :func:`link_reuploads` once per committed batch, not once per scan.
+Cost: one read of the noticed items' digests and PDQs per unit of work (the scan writer's
+group commit), compared in memory (PDQ: XOR and popcount over a numpy array); the matched
+items' rows are read only when something matched.
 """
 
 from __future__ import annotations
@@ -77,19 +77,21 @@ class Copy:
 def link_reuploads(
     uow: UnitOfWork, *scans: ScanRecord, pdq_threshold: int = PDQ_MATCH_THRESHOLD
 ) -> list[Reupload]:
-    """Link ``scans`` (call it in the unit of work that commits them, once per batch) to
-    every noticed item each matches; return the links made.
+    """Link ``scans`` (call it in the unit of work that commits them) to every noticed item
+    each matches; return the links made.
 
     A scan by URL is placed on the platform whose host names cover that URL. Scans made by
     a sighting's intake (source ``sighting``) are skipped: the sighting links itself, with
     its own id.
     """
-    platforms = _per_transaction(uow, "platforms", _repo.platform_rows)
     copies = []
     for scan in scans:
         if scan.source == "sighting":
             continue
         url = scan.filename if scan.source == "url" else None
+        platform = None
+        if url:
+            platform = match_host(_per_transaction(uow, "platforms", _repo.platform_rows), url)
         copies.append(
             Copy(
                 "scan",
@@ -97,7 +99,7 @@ def link_reuploads(
                 scan.hashes.get("md5"),
                 scan.hashes.get("sha256"),
                 scan.hashes.get("pdq"),
-                match_host(platforms, url) if url else None,
+                platform,
                 url,
                 scan.created_at,
             )
@@ -107,7 +109,7 @@ def link_reuploads(
 
 def _per_transaction(uow: UnitOfWork, key: str, load: Callable[[UnitOfWork], _T]) -> _T:
     """``load(uow)``, read once per unit of work: the scan writer links every scan of a
-    group commit in one transaction, whose platforms and noticed hashes do not change
+    group commit in one transaction, whose platforms and noticed items do not change
     while it runs (sightings are noticed in transactions of their own)."""
     cache: dict[str, Any] = uow.info.setdefault("amparo.accountability.reuploads", {})
     if key not in cache:
@@ -116,54 +118,63 @@ def _per_transaction(uow: UnitOfWork, key: str, load: Callable[[UnitOfWork], _T]
     return result
 
 
+@dataclass(frozen=True)
+class _Noticed:
+    """Every noticed item's digests and PDQ, read once per unit of work (one query: a scan
+    that matched a bank pays it before its answer, so it must stay one)."""
+
+    by_md5: dict[str, list[int]]
+    by_sha256: dict[str, list[int]]
+    pdq_ids: npt.NDArray[np.int64]
+    pdq_words: npt.NDArray[np.uint64]
+
+    @classmethod
+    def load(cls, uow: UnitOfWork) -> _Noticed:
+        by_md5: dict[str, list[int]] = {}
+        by_sha256: dict[str, list[int]] = {}
+        pdqs: list[tuple[int, str]] = []
+        for sighting_id, md5, sha256, pdq in _repo.noticed_signatures(uow):
+            if md5:
+                by_md5.setdefault(md5, []).append(sighting_id)
+            if sha256:
+                by_sha256.setdefault(sha256, []).append(sighting_id)
+            if pdq:
+                pdqs.append((sighting_id, pdq))
+        ids = np.array([i for i, _ in pdqs], dtype=np.int64)
+        return cls(by_md5, by_sha256, ids, _words([h for _, h in pdqs]))
+
+    def matches(self, copy: Copy, threshold: int) -> dict[int, tuple[str, int]]:
+        """Noticed items ``copy`` matches: id -> (how, distance); exact bytes win."""
+        found: dict[int, tuple[str, int]] = {}
+        if copy.pdq and len(self.pdq_ids):
+            distances = np.bitwise_count(self.pdq_words ^ _words([copy.pdq])[0]).sum(axis=1)
+            for k in np.nonzero(distances <= threshold)[0]:
+                found[int(self.pdq_ids[k])] = ("pdq", int(distances[k]))
+        for i in self.by_md5.get(copy.md5 or "", ()):
+            found[i] = ("md5", 0)
+        for i in self.by_sha256.get(copy.sha256 or "", ()):
+            found[i] = ("sha256", 0)
+        return found
+
+
 def _words(hexes: Sequence[str]) -> npt.NDArray[np.uint64]:
     raw = b"".join(bytes.fromhex(h.rjust(64, "0")) for h in hexes)
     return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(len(hexes), 4)
-
-
-def _near(copies: Sequence[Copy], uow: UnitOfWork, threshold: int) -> dict[int, dict[int, int]]:
-    """For each copy (by position) with a PDQ, the noticed items within ``threshold``: id ->
-    distance."""
-    wanted = [(k, c.pdq) for k, c in enumerate(copies) if c.pdq]
-    if not wanted:
-        return {}
-    noticed = _per_transaction(uow, "noticed_pdqs", _repo.noticed_pdqs)
-    if not noticed:
-        return {}
-    ids = np.array([i for i, _ in noticed], dtype=np.int64)
-    table = _words([h for _, h in noticed])
-    found: dict[int, dict[int, int]] = {}
-    for k, pdq in wanted:
-        assert pdq is not None
-        query = _words([pdq])[0]
-        distances = np.bitwise_count(table ^ query).sum(axis=1)
-        hits = np.nonzero(distances <= threshold)[0]
-        found[k] = {int(ids[h]): int(distances[h]) for h in hits}
-    return found
 
 
 def link_copies(uow: UnitOfWork, copies: Sequence[Copy], *, pdq_threshold: int) -> list[Reupload]:
     """Link each copy to every noticed item it matches (see the module docstring)."""
     if not copies:
         return []
-    md5s = {c.md5 for c in copies if c.md5}
-    shas = {c.sha256 for c in copies if c.sha256}
-    exact = _repo.noticed_by_digests(uow, md5s, shas)
-    near = _near(copies, uow, pdq_threshold)
-    rows = {r.id: r for r in exact}
-    missing = {i for hits in near.values() for i in hits} - set(rows)
-    rows.update({r.id: r for r in _repo.sightings_by_id(uow, missing)})
+    noticed = _per_transaction(uow, "noticed", _Noticed.load)
+    matched = [noticed.matches(copy, pdq_threshold) for copy in copies]
+    wanted = {i for found in matched for i in found}
+    if not wanted:
+        return []
+    rows = {r.id: r for r in _repo.sightings_by_id(uow, wanted)}
     links: list[Reupload] = []
-    for k, copy in enumerate(copies):
-        matched: dict[int, tuple[str, int]] = {}
-        for i, distance in near.get(k, {}).items():
-            matched[i] = ("pdq", distance)
-        for row in exact:
-            if copy.sha256 and row.sha256 == copy.sha256:
-                matched[row.id] = ("sha256", 0)
-            elif copy.md5 and row.md5 == copy.md5:
-                matched[row.id] = ("md5", 0)
-        for original_id, (how, distance) in sorted(matched.items()):
+    for copy, found in zip(copies, matched, strict=True):
+        for original_id, (how, distance) in sorted(found.items()):
             link = _link(uow, copy, rows[original_id], how, distance)
             if link is not None:
                 links.append(link)

@@ -80,7 +80,7 @@ def enqueue_review(
     if evidence_id is not None and not 0 < len(evidence_id) <= 128:
         raise InputError("evidence_id needs 1 to 128 characters")
     now = now or utcnow()
-    row = _repo.insert_item(
+    item = _repo.insert_item(
         uow,
         scan_id=scan_id,
         queue=queue,
@@ -91,8 +91,8 @@ def enqueue_review(
         evidence_id=evidence_id,
         created_at=now,
     )
-    uow.emit(ReviewEnqueued(row.id, scan_id, queue, priority, sla_seconds, rule, evidence_id))
-    return _repo.to_item(row)
+    uow.emit(ReviewEnqueued(item.id, scan_id, queue, priority, sla_seconds, rule, evidence_id))
+    return item
 
 
 def list_queues(session: Session, now: datetime | None = None) -> list[QueueSummary]:
