@@ -25,8 +25,10 @@ __all__ = ["EVENT_TYPES", "Event", "Fact", "plain"]
 
 def plain(value: object) -> object:
     """``value`` as plain JSON data: mappings, lists, strings, numbers, booleans, None."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value  # most values: checked first, since every scan's events pass here
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: plain(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | frozenset | set):
@@ -34,9 +36,18 @@ def plain(value: object) -> object:
         return sorted(items, key=repr) if isinstance(value, frozenset | set) else items
     if isinstance(value, datetime):
         return value.isoformat()
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
     raise TypeError(f"{type(value).__name__} is not plain event data")
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names in declaration order, looked up once per class."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +79,7 @@ class Event:
 
     def record(self) -> dict[str, object]:
         """The event's data as plain JSON values: its fields, in declaration order."""
-        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {name: plain(getattr(self, name)) for name in _field_names(type(self))}
 
 
 EVENT_TYPES: dict[str, type[Event]] = {}

@@ -129,3 +129,63 @@ def test_text_with_tabs_newlines_and_backslashes_round_trips(amparo: Amparo) -> 
     with amparo.session() as s:
         (entry,) = banks.list_entries(s, "IMP")
     assert entry.source_id == awkward and entry.note == awkward and entry.tags == ("x",)
+
+
+def _reference_csv(text: str) -> list[tuple[int, object]]:
+    """parse_csv as it read every file before plain hash lists got their own path: a dict
+    per row, text checked, then the entry."""
+    import csv as _csv
+
+    from amparo import inputs
+    from amparo.banks._import import _checked
+
+    reader = _csv.DictReader(iter(text.splitlines(keepends=True)))
+    reader.fieldnames = [h.strip().lower() for h in reader.fieldnames or []]
+    out: list[tuple[int, object]] = []
+    rows = iter(reader)
+    while True:
+        try:
+            fields = next(rows)
+        except StopIteration:
+            return out
+        except _csv.Error as exc:
+            out.append((reader.line_num + 1, f"not readable as CSV: {exc}"))
+            continue
+        if None in fields:
+            out.append((reader.line_num, "more values than header columns"))
+            continue
+        problem = next(
+            (
+                f"column {k} {p}"
+                for k, v in fields.items()
+                if isinstance(v, str) and (p := inputs.text_problem(v))
+            ),
+            None,
+        )
+        out.append((reader.line_num, problem) if problem else _checked(reader.line_num, fields))
+
+
+_CELL = st.one_of(
+    st.just(""),
+    st.just("00" * 16),
+    st.just("AB" * 32),
+    st.just(" " + "0f" * 32 + " "),
+    st.just("0f" * 31),
+    st.just("zz" * 32),
+    st.just("a\x00b"),
+    st.just('"quoted, with comma"'),
+    st.text(alphabet="0123456789abcdefXYZ ,\"\x00\ud800", max_size=70),
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["pdq", "md5,sha256", "PDQ , md5", "sha256,pdq,video_md5"]),
+    st.lists(st.lists(_CELL, min_size=0, max_size=5), max_size=12),
+)
+def test_hash_list_csv_reads_as_the_general_path_does(header: str, rows: list[list[str]]) -> None:
+    """A plain hash list takes a faster path: every row and every reason must be what the
+    general path gives (bad hex, NUL, surrogates, too many or too few values, blank lines)."""
+    text = header + "\n" + "".join(",".join(r) + "\n" for r in rows)
+    lines = text.splitlines(keepends=True)
+    assert list(banks.parse_csv(iter(lines))) == _reference_csv(text)

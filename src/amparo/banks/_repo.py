@@ -260,15 +260,16 @@ def _last_ids(session: Session, table: str, n: int) -> list[int]:
 
 
 def _next_ids(session: Session, table: str, n: int) -> list[int]:
-    return list(
-        session.scalars(
-            text(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-                "FROM generate_series(1, :n)"
-            ),
-            {"n": n},
-        )
-    )
+    """``n`` ids drawn from the table's sequence, ascending, in one row (a row per id made
+    drawing them cost as much as copying the rows)."""
+    drawn = session.execute(
+        text(
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM (SELECT nextval("
+            f"pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, :n)) AS s"
+        ),
+        {"n": n},
+    ).scalar_one()
+    return [int(i) for i in drawn.split(",")] if drawn else []
 
 
 def _copy_entries(session: Session, bank_id: int, batch: Sequence[NewEntry]) -> list[int]:
@@ -289,12 +290,12 @@ def _copy_entries(session: Session, bank_id: int, batch: Sequence[NewEntry]) -> 
     signal_ids = _next_ids(session, "signals", len(signals))
     stamp = now.isoformat()
     # Formatted by hand (this runs per row of a million-row import): numbers and hex need no
-    # escaping, free text does (_text).
+    # escaping, free text does (_text). Most rows of a hash list have no tags or metadata.
     entries = "".join(
         f"{eid}\t{bank_id}\t{_text(new.source)}\t{_text(new.source_id)}\t"
-        f"{_text(new.category)}\t{_text(json.dumps(list(new.tags)))}\t{_text(new.note)}\t"
-        f"{1 if new.enabled else 0}\t"
-        f"{_text(json.dumps(dict(new.metadata)) if new.metadata is not None else None)}\t"
+        f"{_text(new.category)}\t{_json_text(list(new.tags)) if new.tags else '[]'}\t"
+        f"{_text(new.note)}\t{1 if new.enabled else 0}\t"
+        f"{_NULL if new.metadata is None else _json_text(dict(new.metadata))}\t"
         f"{_text(new.original_media_uri)}\t{stamp}\t{stamp}\n"
         for eid, new in pairs
     )
@@ -322,6 +323,10 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 _NULL = "\\N"
+
+
+def _json_text(value: object) -> str:
+    return _text(json.dumps(value))
 
 
 def _text(value: str | None) -> str:
