@@ -188,3 +188,16 @@ def test_usage_errors_are_an_error_line_and_a_hint(
     lines = r.output.strip().splitlines()
     assert lines[0].startswith("error: ") and says in lines[0], r.output
     assert lines[1].strip().startswith("hint: see `amparo") and len(lines) == 2
+
+
+def test_serve_log_level_reaches_amparo_loggers() -> None:
+    """`serve --log-level warning` quiets Amparo's one-line-per-request log too, not only
+    uvicorn's; an unknown level is refused before anything starts."""
+    from amparo.cli._logging import uvicorn_log_config
+
+    loggers = uvicorn_log_config("text", "warning")["loggers"]
+    assert loggers["amparo"]["level"] == loggers["uvicorn"]["level"] == "WARNING"
+    assert uvicorn_log_config("json")["loggers"]["amparo"]["level"] == "INFO"
+    result = CliRunner().invoke(app, ["serve", "--log-level", "loud"])
+    assert result.exit_code == 2
+    assert "'loud' is not one of" in result.output

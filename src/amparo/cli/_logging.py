@@ -90,9 +90,10 @@ def setup_logging(fmt: LogFormat, *, server: bool = False) -> None:
         logging.getLogger("amparo").setLevel(logging.INFO)
 
 
-def uvicorn_log_config(fmt: LogFormat) -> dict[str, Any]:
-    """uvicorn's logging configuration in ``fmt``. Its access log is off: Amparo's
-    middleware logs each request itself, with its request id."""
+def uvicorn_log_config(fmt: LogFormat, level: str = "info") -> dict[str, Any]:
+    """uvicorn's logging configuration in ``fmt``, Amparo's and uvicorn's lines from
+    ``level`` up (debug, info, warning, error, critical). Its access log is off: Amparo's
+    middleware logs each request itself (INFO), with its request id."""
     formatter = "JsonFormatter" if fmt == "json" else "TextFormatter"
     return {
         "version": 1,
@@ -102,7 +103,7 @@ def uvicorn_log_config(fmt: LogFormat) -> dict[str, Any]:
         # Amparo's own loggers too: with --workers, this is all the logging set up in each
         # worker process (one line per request, with its request id).
         "loggers": {
-            name: {"handlers": ["default"], "level": "INFO", "propagate": False}
+            name: {"handlers": ["default"], "level": level.upper(), "propagate": False}
             for name in ("uvicorn", "amparo")
         },
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -12,6 +12,8 @@ from amparo.cli._logging import uvicorn_log_config
 from amparo.config import CONFIG_ENV
 
 __all__ = ["app"]
+
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 
 
 def serve_command(
@@ -30,7 +32,10 @@ def serve_command(
         ),
     ] = 1,
     log_level: Annotated[
-        str, typer.Option(help="Level of the server's own log lines: debug, info, warning.")
+        LogLevel,
+        typer.Option(
+            help="Level of the server's log lines: info writes one line per request.",
+        ),
     ] = "info",
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs).
@@ -62,7 +67,7 @@ def serve_command(
         port=port,
         workers=workers,
         log_level=log_level,
-        log_config=uvicorn_log_config(config.log_format),
+        log_config=uvicorn_log_config(config.log_format, log_level),
         access_log=False,
         loop="uvloop",
         http="httptools",
