@@ -60,6 +60,16 @@ def _split_bits(m: int) -> tuple[int, ...]:
     return (q + 1,) * r + (q,) * (m - r)
 
 
+def _split_rows_below(low: npt.NDArray[Any], high: npt.NDArray[Any], n: int) -> bool:
+    """Whether every row number ``low | high << 16`` is below ``n``, a block at a time."""
+    top, rest = (n - 1) >> 16, (n - 1) & 0xFFFF
+    for a in range(0, high.size, _BLOCK * 16):
+        h = high[a : a + _BLOCK * 16]
+        if int(h.max()) > top or int(low[a : a + _BLOCK * 16][h == top].max(initial=0)) > rest:
+            return False
+    return True
+
+
 @dataclass(frozen=True, eq=False)
 class SearchHits:
     """Rows within the radius: ``query[i]`` (index into the queries), ``row[i]``, ``dist[i]``.
@@ -85,8 +95,16 @@ def distances(cand: Words, q: Words) -> npt.NDArray[np.uint32]:
 class MihBase:
     """An immutable multi-index hash table over ``n`` (id, PDQ words) rows."""
 
-    def __init__(self, ids: npt.NDArray[np.integer[Any]], words: Words) -> None:
-        """Build the tables. Uses ``ids`` and ``words`` in place: don't mutate them after."""
+    def __init__(
+        self,
+        ids: npt.NDArray[np.integer[Any]],
+        words: Words,
+        tables: tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]] | None = None,
+    ) -> None:
+        """Build the tables, or take ``tables`` (:attr:`tables` of a base over the same
+        ``ids`` and ``words``, as saved: a saved index loads without rebuilding; checked
+        for shape and bounds, :class:`ValueError` if they cannot be this base's). Uses the
+        arrays in place: don't mutate them after."""
         n = int(ids.shape[0])
         self.ids = ids
         self.words = words
@@ -105,21 +123,56 @@ class MihBase:
         self._bucket_base = tuple(int(x) for x in bases[:-1])
         self._chunk_bits = tuple(bits)
         m = len(bits)
-        self._starts = np.empty(
-            int(bases[-1]) + 1, dtype=np.uint32 if m * n < 1 << 32 else np.uint64
-        )
-        self._starts[-1] = m * n
         # Row numbers: 4 bytes each, except from 4M to 16M rows, where a 2-byte and a 1-byte
         # plane save a quarter of the biggest structure (the 1 GB budget at 10M rows).
         self._split = _SPLIT_FROM <= n < (1 << 24)
-        self._entries = np.empty(m * n, dtype=np.uint16 if self._split else np.uint32)
-        self._high = np.empty(m * n if self._split else 0, dtype=np.uint8)
-        for j in range(m):
-            self._build_chunk(j, n)
+        starts_type = np.uint32 if m * n < 1 << 32 else np.uint64
+        entries_type = np.uint16 if self._split else np.uint32
+        if tables is None:
+            self._starts = np.empty(int(bases[-1]) + 1, dtype=starts_type)
+            self._starts[-1] = m * n
+            self._entries = np.empty(m * n, dtype=entries_type)
+            self._high = np.empty(m * n if self._split else 0, dtype=np.uint8)
+            for j in range(m):
+                self._build_chunk(j, n)
+        else:
+            self._starts, self._entries, self._high = tables
+            self._check_tables(n, m, int(bases[-1]) + 1, starts_type, entries_type)
         for arr in (self._starts, self._entries, self._high):
             arr.setflags(write=False)
         self._plans: dict[int, ProbePlan | None] = {}
         self._plans_lock = threading.Lock()
+
+    @property
+    def tables(self) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
+        """The bucket tables (starts, row numbers, their high bytes), for saving."""
+        return self._starts, self._entries, self._high
+
+    def _check_tables(
+        self, n: int, m: int, n_starts: int, starts_type: type, entries_type: type
+    ) -> None:
+        """Loaded tables must have this base's shapes and types, and point at its rows only:
+        a damaged file fails here, not as a wrong answer or an IndexError in a lookup."""
+        starts, entries, high = self._starts, self._entries, self._high
+        shapes_ok = (
+            self.words.shape == (n, 4)
+            and starts.shape == (n_starts,)
+            and starts.dtype == starts_type
+            and entries.shape == (m * n,)
+            and entries.dtype == entries_type
+            and high.shape == ((m * n,) if self._split else (0,))
+            and high.dtype == np.uint8
+        )
+        if not shapes_ok:
+            raise ValueError("the index tables do not fit its rows")
+        if n and (
+            int(starts[0]) != 0
+            or int(starts[-1]) != m * n
+            or bool(np.less(starts[1:], starts[:-1]).any())
+            or (not self._split and int(entries.max()) >= n)
+            or (self._split and not _split_rows_below(entries, high, n))
+        ):
+            raise ValueError("the index tables point outside its rows")
 
     def _build_chunk(self, j: int, n: int) -> None:
         """Counting sort of the rows by chunk ``j``'s value, one block of rows at a time.
