@@ -34,6 +34,29 @@ def test_record_prove_and_check_offline(
         assert checked.checkpoint.size == log.integrate()
 
 
+def test_round_integrates_a_backlog_in_steps(
+    log: Ledger, add_entries: Callable[[int], list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server round takes the whole backlog, a bounded step per transaction (SQLite's
+    write lock is held for one step at a time, not the backlog), then signs once."""
+    from amparo.ledger import _ledger
+
+    monkeypatch.setattr(_ledger, "ROUND_STEP", 7)
+    steps: list[int] = []
+    integrate = log._integrate
+
+    def counted(limit: int) -> tuple[int, int]:
+        placed, size = integrate(limit)
+        steps.append(placed)
+        return placed, size
+
+    monkeypatch.setattr(log, "_integrate", counted)
+    ids = add_entries(30)
+    log.round()
+    assert max(steps) == 7 and sum(steps) >= 30
+    assert ledger.check_proof(log.prove(ids[-1]), log.verifier).entry_id == ids[-1]
+
+
 def test_entry_not_yet_checkpointed_cannot_be_proven(
     log: Ledger, add_entries: Callable[[int], list[int]]
 ) -> None:
