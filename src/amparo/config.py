@@ -23,12 +23,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from amparo.errors import ConfigError
 
-__all__ = ["CONFIG_ENV", "MediaLimits", "Settings", "load_settings", "read_config_file"]
+__all__ = [
+    "CONFIG_ENV",
+    "SERVE_GROUP_ENV",
+    "MediaLimits",
+    "Settings",
+    "load_settings",
+    "read_config_file",
+]
 
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 CONFIG_ENV = "AMPARO_CONFIG"
+SERVE_GROUP_ENV = "AMPARO_SERVE_GROUP"
+"""``SIZE:FOLDER``: set by ``amparo serve --workers N`` (N > 1) for its workers, which report
+there when their indexes are loaded (see ``amparo.api`` readiness)."""
 """The environment variable naming the config file (``amparo --config FILE`` wins over it)."""
 
 # Schemes people write for PostgreSQL that SQLAlchemy would give another (absent) driver.

@@ -174,7 +174,7 @@ _CELL = st.one_of(
     st.just("zz" * 32),
     st.just("a\x00b"),
     st.just('"quoted, with comma"'),
-    st.text(alphabet="0123456789abcdefXYZ ,\"\x00\ud800", max_size=70),
+    st.text(alphabet='0123456789abcdefXYZ ,"\x00\ud800', max_size=70),
 )
 
 

@@ -29,6 +29,7 @@ from amparo.api._accountability import router as accountability_router
 from amparo.api._docs import install_docs
 from amparo.api._errors import install_error_handlers
 from amparo.api._gate import MAX_FORM_PARTS, Gate
+from amparo.api._group import WorkerGroup
 from amparo.api._logging import RequestLog
 from amparo.api._metrics import Metrics
 from amparo.config import Settings, load_settings
@@ -68,9 +69,13 @@ def create_app(
     _ = runtime.ledger  # built now: a bad ledger key or origin stops the server at start
     owned = owned or amparo is None
 
+    group = WorkerGroup.from_environment()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.start()
+        if group is not None:
+            group.announce_when(runtime.follower.ready)
         try:
             yield
         finally:
@@ -88,6 +93,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.amparo = runtime
+    app.state.group = group
     app.state.metrics = Metrics(runtime)
     install_error_handlers(app)
     install_docs(app)

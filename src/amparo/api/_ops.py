@@ -2,7 +2,8 @@
 
 For Kubernetes: ``/healthz`` is the liveness probe (the process answers; no database call,
 nothing about the data), ``/readyz`` the readiness probe (503 until the database answers and
-the index is loaded, saying how far the load has got, in the one error shape plus ``status``).
+the index is loaded, saying how far the load has got, in the one error shape plus ``status``;
+under ``amparo serve --workers N``, until every worker has loaded: see :mod:`._group`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from amparo.api._deps import RuntimeDep, require_role
 from amparo.api._errors import error_body
 from amparo.api._gate import GuardedRoute
+from amparo.api._group import WorkerGroup
 from amparo.auth import Principal
 from amparo.errors import UnavailableError
 from amparo.store import ping
@@ -40,7 +42,7 @@ async def healthz() -> dict[str, str]:
     summary="Readiness: 200 once the database answers and the index is loaded, else 503",
     responses={503: {"description": "Not ready: database down or index loading"}},
 )
-async def readyz(amparo: RuntimeDep) -> JSONResponse:
+async def readyz(request: Request, amparo: RuntimeDep) -> JSONResponse:
     try:
         await run_in_threadpool(ping, amparo.engine)
     except Exception:  # the driver's errors vary; the probe only needs "not ready"
@@ -50,6 +52,11 @@ async def readyz(amparo: RuntimeDep) -> JSONResponse:
         loading = amparo.follower.loading
         busy = UnavailableError(f"the index is loading ({loading:,} signals so far)")
         body = {"status": "loading", "signals_loaded": loading, **error_body(busy)}
+        return JSONResponse(body, status_code=503)
+    group: WorkerGroup | None = request.app.state.group
+    if group is not None and (loaded := group.loaded_workers()) < group.size:
+        busy = UnavailableError(f"{loaded} of {group.size} workers have loaded the index")
+        body = {"status": "loading", "workers_loaded": loaded, **error_body(busy)}
         return JSONResponse(body, status_code=503)
     return JSONResponse({"status": "ready"})
 
@@ -68,11 +75,16 @@ def metrics(
 
 
 @router.get("/status", response_class=PlainTextResponse, summary="HMA status (no key needed)")
-async def status(amparo: RuntimeDep) -> PlainTextResponse:
+async def status(request: Request, amparo: RuntimeDep) -> PlainTextResponse:
     last_sync = min(
         (s.last_sync for s in amparo.index_status() if s.last_sync is not None), default=None
     )
-    if not amparo.ready or last_sync is None:
+    group: WorkerGroup | None = request.app.state.group
+    if (
+        not amparo.ready
+        or last_sync is None
+        or (group is not None and group.loaded_workers() < group.size)
+    ):
         return PlainTextResponse("INDEX-NOT-LOADED", status_code=503)
     if time.monotonic() - last_sync > _STALE_SECONDS:
         return PlainTextResponse("INDEX-STALE", status_code=503)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Annotated, Literal
 
 import typer
 
 from amparo.cli._common import settings
 from amparo.cli._logging import uvicorn_log_config
-from amparo.config import CONFIG_ENV
+from amparo.config import CONFIG_ENV, SERVE_GROUP_ENV
 
 __all__ = ["app"]
 
@@ -42,7 +43,8 @@ def serve_command(
 
     Each request is logged with its request id (X-Request-ID, echoed or made up);
     AMPARO_LOG_FORMAT=json writes JSON lines. /healthz answers liveness probes, /readyz
-    readiness probes (503 until the indexes are loaded).
+    readiness probes (503 until the indexes are loaded; with --workers, until every
+    worker has loaded its own).
 
     Examples:
 
@@ -60,18 +62,21 @@ def serve_command(
         os.environ[CONFIG_ENV] = str(root["config"])  # the workers read the same file
     # Migrate once, here, before the workers start (each would race to do it).
     Runtime.open(config).close()
-    uvicorn.run(
-        "amparo.api:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        log_config=uvicorn_log_config(config.log_format, log_level),
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-    )
+    with tempfile.TemporaryDirectory(prefix="amparo-serve-") as group:
+        if workers > 1:  # ready only once every worker has loaded (see amparo.api readiness)
+            os.environ[SERVE_GROUP_ENV] = f"{workers}:{group}"
+        uvicorn.run(
+            "amparo.api:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            log_config=uvicorn_log_config(config.log_format, log_level),
+            access_log=False,
+            loop="uvloop",
+            http="httptools",
+        )
 
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
