@@ -40,6 +40,8 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="Readiness: 200 once the database answers and the index is loaded, else 503",
+    description="Under `amparo serve --workers N`, ready once every worker has loaded its "
+    "own copy of the index (`workers_loaded` says how many have).",
     responses={503: {"description": "Not ready: database down or index loading"}},
 )
 async def readyz(request: Request, amparo: RuntimeDep) -> JSONResponse:
