@@ -10,6 +10,7 @@ every worker has (files of workers that died, and that uvicorn replaced, are not
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from pathlib import Path
 from amparo.config import SERVE_GROUP_ENV
 
 __all__ = ["WorkerGroup"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,10 @@ class WorkerGroup:
 
         def wait() -> None:
             loaded.wait()
-            (self.folder / str(os.getpid())).touch()
+            try:
+                (self.folder / str(os.getpid())).touch()
+            except OSError as exc:  # the folder went with its serve command: stay not ready
+                log.warning("cannot report this worker ready in %s: %s", self.folder, exc)
 
         threading.Thread(target=wait, name="amparo-group-ready", daemon=True).start()
 
