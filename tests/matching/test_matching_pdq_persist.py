@@ -90,6 +90,8 @@ def test_load_reads_the_tables_instead_of_rebuilding(
         lambda a: a.update(entries=a["entries"].astype(np.int64)),  # wrong type
         lambda a: a.pop("high"),  # missing
         lambda a: a.update(tomb=a["tomb"].astype(np.float64)),
+        lambda a: a.pop("dead_rows"),
+        lambda a: a.update(dead_rows=np.array([-1])),
     ],
 )
 def test_refuses_damaged_tables(tmp_path: Path, damage: object) -> None:

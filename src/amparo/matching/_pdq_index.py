@@ -384,17 +384,14 @@ class PdqIndex:
         """
         snap = self._snap
         base = snap.base
-        empty_words = _EMPTY_WORDS.view(np.uint8).reshape(0, PDQ_BITS // 8)
         arrays: dict[str, npt.NDArray[Any]] = {
             "format": np.array([_FORMAT_VERSION], dtype=np.int64),
             "dead_rows": np.array([snap.dead_rows], dtype=np.int64),
             "tomb": snap.tomb,
             "delta_ids": snap.delta_ids,
-            "delta_hashes": snap.delta_words.view(np.uint8).reshape(-1, PDQ_BITS // 8),
+            "delta_hashes": _as_bytes(snap.delta_words),
             "ids": base.ids if base is not None else _EMPTY_IDS,
-            "hashes": base.words.view(np.uint8).reshape(-1, PDQ_BITS // 8)
-            if base is not None
-            else empty_words,
+            "hashes": _as_bytes(base.words if base is not None else _EMPTY_WORDS),
         }
         if base is not None:
             arrays["starts"], arrays["entries"], arrays["high"] = base.tables
@@ -426,6 +423,9 @@ class PdqIndex:
             if tomb.dtype != np.int64 or tomb.ndim != 1 or delta.dtype != np.int64:
                 raise ValueError("tombstones and delta ids must be int64")
             delta_ids: I64 = delta.astype(np.int64, copy=False)
+            dead = arrays["dead_rows"]
+            if dead.shape != (1,) or not 0 <= int(dead[0]) <= ids.size:
+                raise ValueError(f"dead rows are {dead.tolist()}")
             base = None
             if ids.size:
                 tables = (arrays["starts"], arrays["entries"], arrays["high"])
@@ -435,7 +435,7 @@ class PdqIndex:
         index._next_seq = int(delta_ids.size)
         index._snap = _Snapshot(
             base=base,
-            dead_rows=int(arrays["dead_rows"][0]),
+            dead_rows=int(dead[0]),
             tomb=tomb,
             delta_ids=delta_ids,
             delta_words=delta_words,
@@ -443,6 +443,11 @@ class PdqIndex:
             built_at=datetime.now(UTC),
         )
         return index
+
+
+def _as_bytes(words: Words) -> npt.NDArray[np.uint8]:
+    """Hashes as saved: ``(n, 32)`` bytes."""
+    return words.view(np.uint8).reshape(-1, PDQ_BITS // 8)
 
 
 def _rows_of(
