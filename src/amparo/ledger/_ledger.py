@@ -6,6 +6,7 @@ import base64
 import json
 import logging
 from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -84,8 +85,12 @@ class Ledger:
         quorum: int | None = None,
         tally_seconds: float = 3600.0,
         http: httpx.Client | None = None,
+        writer_lock: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         self.engine = engine
+        # Held around each write transaction: a server passes its WriterLock, so that on
+        # SQLite its scan writers wait for a round in the kernel, not in SQLite's sleeps.
+        self._writer_lock = writer_lock
         self.signer = signer
         self.origin = signer.name if signer else (origin or "")
         self.witnesses = tuple(witnesses)
@@ -114,7 +119,7 @@ class Ledger:
 
     def _integrate(self, limit: int) -> tuple[int, int]:
         """:meth:`integrate`: (entries placed, new tree size)."""
-        with self.session() as s, s.begin():
+        with self._writer_lock(), self.session() as s, s.begin():
             state = _repo.lock_state(s)
             now = utcnow()
             due = state.last_tally_at is None or now - state.last_tally_at >= timedelta(
@@ -177,7 +182,7 @@ class Ledger:
             note = sign_note(Checkpoint(self.origin, size, root).text(), [self.signer])
             note += self._cosign(note, size, last.tree_size if last else 0, nodes)
             last_id = last.id if last else None
-        with self.session() as s, s.begin():
+        with self._writer_lock(), self.session() as s, s.begin():
             _repo.lock_state(s)
             newest = _repo.latest_checkpoint(s)
             if newest is not None and newest.id != last_id:

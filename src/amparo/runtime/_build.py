@@ -7,6 +7,7 @@ plain values made here.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -19,6 +20,7 @@ from amparo.ledger import Ledger, WitnessPeer
 from amparo.provenance import Classifier, ProvenanceOptions
 from amparo.remote import UrlFetcher
 from amparo.signals import Hasher
+from amparo.store import WriterLock
 
 __all__ = [
     "credential_box",
@@ -100,8 +102,11 @@ def credential_box(settings: Settings) -> CredentialBox:
     return CredentialBox([exchanges.dev_key(settings.data_path() / exchanges.SECRET_KEY_FILE)])
 
 
-def ledger_from_settings(settings: Settings, engine: Engine) -> Ledger:
-    """The ledger configured by ``settings`` (dev: a key is generated when missing)."""
+def ledger_from_settings(
+    settings: Settings, engine: Engine, writer_lock: WriterLock | None = None
+) -> Ledger:
+    """The ledger configured by ``settings`` (dev: a key is generated when missing), its
+    write transactions taken in turn with the scan writer's under ``writer_lock``."""
     origin = settings.ledger_origin
     if origin is None:
         if settings.env == "prod":
@@ -135,6 +140,7 @@ def ledger_from_settings(settings: Settings, engine: Engine) -> Ledger:
         witnesses=witnesses,
         quorum=settings.ledger_witness_quorum,
         tally_seconds=settings.ledger_tally_seconds,
+        writer_lock=writer_lock or nullcontext,
     )
 
 

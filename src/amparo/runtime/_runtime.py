@@ -33,7 +33,7 @@ from amparo.runtime._follower import CatalogFollower, IndexStatus
 from amparo.runtime._policy import PolicyHolder
 from amparo.runtime._scan_writer import ScanWriter
 from amparo.runtime._workers import PeriodicWorker
-from amparo.store import UnitOfWork, create_engine_for, migrate, utcnow
+from amparo.store import UnitOfWork, WriterLock, create_engine_for, migrate, utcnow
 from amparo.usecases import ApplyDecision, DecisionEffect
 
 __all__ = ["Runtime"]
@@ -79,8 +79,10 @@ class Runtime:
         self.follower = CatalogFollower(self.sessions, snapshot_dir=snapshots)
         # What decisions make happen (vault, outbox, review) plugs in here: applied in
         # each scan's transaction by the scan writer (see amparo.usecases.DecisionEffect).
+        self.writer_lock = WriterLock(engine)
         self.scans = ScanWriter(
             self.session,
+            writer_lock=self.writer_lock,
             effects=(
                 ApplyDecision(lambda: self.vault),
                 ReuploadEffect(settings.accountability_pdq_threshold),
@@ -199,7 +201,7 @@ class Runtime:
     @cached_property
     def ledger(self) -> Ledger:
         """The ledger configured by the settings (a dev key is generated when missing)."""
-        return _build.ledger_from_settings(self.settings, self.engine)
+        return _build.ledger_from_settings(self.settings, self.engine, self.writer_lock)
 
     @cached_property
     def vault(self) -> evidence.Vault:
@@ -355,6 +357,7 @@ class Runtime:
     def close(self) -> None:
         """:meth:`stop`, then release the database."""
         self.stop()
+        self.writer_lock.close()
         self.engine.dispose()
 
 

@@ -17,6 +17,10 @@ group fails (an effect raised, say), each of its records is tried again alone: o
 record fails only its own scan.
 
 Without a started thread (the command line), :meth:`submit` commits at once.
+
+Each group's transaction runs inside ``writer_lock`` (:class:`~amparo.store.WriterLock`): on
+SQLite, server workers in other processes take turns there instead of in SQLite's sleeping
+busy handler.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from amparo import ledger
@@ -58,8 +62,10 @@ class ScanWriter:
         max_batch: int = 512,
         count_interval: float = 1.0,
         effects: tuple[DecisionEffect, ...] = (),
+        writer_lock: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         self._transactions = transactions
+        self._writer_lock = writer_lock
         self.effects = effects
         """Applied to every decided record in its transaction (set before :meth:`start`)."""
         self._max_batch = max_batch
@@ -143,7 +149,7 @@ class ScanWriter:
         if not batch and not counted:
             return
         try:
-            with self._transactions() as uow:
+            with self._writer_lock(), self._transactions() as uow:
                 records = [i.record for i in batch]
                 insert_scans(uow, records)
                 for item in batch:

@@ -7,7 +7,7 @@ state in a database of its own (:class:`WitnessStore`).
 """
 
 from amparo.store._base import Base, UTCDateTime, utcnow
-from amparo.store._db import create_engine_for, database_instance, migrate, ping
+from amparo.store._db import WriterLock, create_engine_for, database_instance, migrate, ping
 from amparo.store._ledger_tables import (
     LedgerCheckpointRow,
     LedgerEntryRow,
@@ -88,6 +88,7 @@ __all__ = [
     "UserSessionRow",
     "WebhookEndpointRow",
     "WitnessStore",
+    "WriterLock",
     "create_engine_for",
     "database_instance",
     "metadata",
