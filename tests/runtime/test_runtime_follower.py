@@ -4,15 +4,19 @@ search over what the database holds, after any sequence of changes; gaps in the 
 
 from __future__ import annotations
 
+import gc
 import random
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from amparo import banks
 from amparo.banks import NewEntry
-from amparo.matching import Query
+from amparo.matching import EntryInfo, Query
 from amparo.runtime import Amparo
 from amparo.runtime._follower import CatalogFollower
 from amparo.signals import pdq_distance
@@ -146,3 +150,37 @@ def test_catalog_loads_existing_signals(amparo: Amparo) -> None:
     follower = CatalogFollower(amparo.sessions)
     follower.ensure_loaded()
     assert len(follower.matcher.indexes["pdq"]) == count == 300
+
+
+def test_a_load_pauses_the_garbage_collector_and_restores_it(
+    amparo: Amparo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with amparo.session() as s:
+        bank = banks.create_bank(s, "GC")
+        banks.add_entries(s, bank.id, "import", [NewEntry(signals={"pdq": "f" * 64})])
+    seen: list[bool] = []
+    real = banks.iter_catalog
+
+    def watched(session: Session) -> Iterator[list[tuple[int, str, str, EntryInfo]]]:
+        seen.append(gc.isenabled())
+        yield from real(session)
+
+    monkeypatch.setattr(banks, "iter_catalog", watched)
+    CatalogFollower(amparo.sessions).ensure_loaded()
+    assert seen == [False] and gc.isenabled()
+
+    def broken(session: Session) -> Iterator[list[tuple[int, str, str, EntryInfo]]]:
+        raise OSError("the database went away")
+        yield []
+
+    monkeypatch.setattr(banks, "iter_catalog", broken)
+    with pytest.raises(OSError, match="went away"):
+        CatalogFollower(amparo.sessions).ensure_loaded()
+    assert gc.isenabled()
+    gc.disable()  # left off by whoever turned it off: a load does not turn it on
+    try:
+        monkeypatch.setattr(banks, "iter_catalog", real)
+        CatalogFollower(amparo.sessions).ensure_loaded()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
