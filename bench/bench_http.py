@@ -17,7 +17,10 @@ What it does, in one run:
      files (HMA's upload-and-match route, which both servers have).
 4. The in-process ceiling of the same work on the same hashes, single-threaded, with the
    library calls a server makes (``amparo.matching.PdqIndex``, ``amparo.signals.hash_media``):
-   "efficiency" = HTTP rate / ceiling.
+   "efficiency" = HTTP rate / ceiling. For scans, two ceilings: hashing and a lookup alone,
+   and the whole scan in process (``amparo.usecases.scan_media`` on a runtime holding the
+   same index: hashing, provenance, lookup, policy, the scan record committed), which is
+   what the scan's efficiency is measured against; the other is shown beside it.
 5. With ``--hma URL``, the same client and the same requests against the HMA peer, and the
    ratio Amparo / HMA.
 
@@ -33,7 +36,8 @@ server; see BENCHMARKS.md ("Serving over HTTP") for the comparison that chose wr
     .venv/bin/python bench/bench_http.py --write-hashes F --hashes N    # the peer's hash file
 
 Only Amparo's CLI and HTTP API are driven; the ceiling alone imports ``amparo.matching``,
-``amparo.signals`` and ``amparo.config.MediaLimits``; test images come from
+``amparo.signals``, ``amparo.config`` and (for the whole scan) ``amparo.runtime`` and
+``amparo.usecases``; test images come from
 ``amparo.media.synthetic``. All traffic stays on 127.0.0.1.
 """
 
@@ -71,8 +75,8 @@ TARGETS = {
     ("lookup", 4): ">= 1,300/s, p99 < HMA",
     ("match", 1): ">= 20,000 hashes/s",
     ("match", 4): ">= 20,000 hashes/s",
-    ("scan", 1): ">= 80% of ceiling",
-    ("scan", 4): ">= 80% of ceiling",
+    ("scan", 1): ">= 80% of the whole scan in process",
+    ("scan", 4): ">= 80% of the whole scan in process",
 }
 TARGET_IMPORT_PG = 50_000  # rows/s, PostgreSQL
 TARGET_READY_10M = 10.0  # seconds, at 10M hashes
@@ -647,11 +651,34 @@ def ceiling(hashes: npt.NDArray[np.uint8], w: Workload, seconds: float) -> dict[
         "scan": rate(scan, 1, len(w.jpegs)),
     }
     out["upload"] = out["scan"]
+    out["scan_whole"] = whole_scan_rate(index, w.jpegs, seconds)
     found = sum(bool(index.query(q, RADIUS)) for q in w.lookups[:200])
     expect = sum(w.lookup_is_match[:200])
     if found != expect:
         raise RuntimeError(f"ceiling: {found} of the first 200 queries matched, expected {expect}")
     return out
+
+
+def whole_scan_rate(index: Any, jpegs: list[bytes], seconds: float) -> float:
+    """Scans a second of ``amparo.usecases.scan_media`` in process, one thread: what
+    ``POST /v1/scan`` does (hashing, provenance, lookup against ``index``, policy, the scan
+    record committed to a SQLite file, one commit a scan), without HTTP."""
+    from amparo.config import Settings
+    from amparo.runtime import Runtime
+    from amparo.usecases import scan_media
+
+    with tempfile.TemporaryDirectory(prefix="bench_http-ceiling-") as tmp:
+        runtime = Runtime.open(Settings(data_dir=Path(tmp)))
+        try:
+            runtime.follower.ensure_loaded()
+            runtime.matcher.indexes = {**runtime.matcher.indexes, "pdq": index}
+            done, t0 = 0, time.perf_counter()
+            while (elapsed := time.perf_counter() - t0) < seconds or done == 0:
+                scan_media(runtime, jpegs[done % len(jpegs)], source="upload")
+                done += 1
+            return done / elapsed
+        finally:
+            runtime.close()
 
 
 # --------------------------------------------------------------------------- checks
@@ -781,6 +808,8 @@ def print_report(
             continue
         rate = res.rate * items_per_request(r.op)
         eff = f"{rate / ceil[r.op]:.0%}" if ceil and r.op in ceil and r.server != "HMA" else "-"
+        if r.op == "scan" and ceil and "scan_whole" in ceil and r.server != "HMA":
+            eff = f"{rate / ceil['scan_whole']:.0%} (hashing {eff})"
         vs = "-"
         if r.server != "HMA":
             peer_op = "lookup" if r.op == "match" else "upload" if r.op == "scan" else r.op
@@ -803,10 +832,11 @@ def print_report(
             + ", ".join(
                 f"{OPS[k].split(' (')[0]} {fmt_rate(v)} {UNITS[k]}"
                 for k, v in ceil.items()
-                if k != "upload"
+                if k in OPS and k != "upload"
             )
-            + " (scan = hash_media + PdqIndex.query; the server also reads provenance and writes"
-            " a scan record)"
+            + f", whole scan {fmt_rate(ceil['scan_whole'])} scans/s (scan = hash_media +"
+            " PdqIndex.query, the ceiling of POST /m/lookup; whole scan = usecases.scan_media:"
+            " also provenance, policy and the scan record committed, the ceiling of /v1/scan)"
         )
     for s in servers:
         rate = args.hashes / s.import_s if s.import_s else 0
