@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import random
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -184,3 +185,26 @@ def test_a_load_pauses_the_garbage_collector_and_restores_it(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_server_s_follower_freezes_the_heap_before_it_is_ready(amparo: Amparo) -> None:
+    assert gc.get_freeze_count() == 0
+    plain = CatalogFollower(amparo.sessions)
+    plain.ensure_loaded()
+    assert gc.get_freeze_count() == 0  # tests, the command line: nothing frozen
+    server = CatalogFollower(amparo.sessions)
+    server.freeze_when_loaded = True
+    frozen_when_ready: list[int] = []
+
+    class Recorded(threading.Event):
+        def set(self) -> None:
+            frozen_when_ready.append(gc.get_freeze_count())
+            super().set()
+
+    server.ready = Recorded()
+    try:
+        server.ensure_loaded()
+        assert server.ready.is_set()
+        assert frozen_when_ready[0] > 0
+    finally:
+        gc.unfreeze()

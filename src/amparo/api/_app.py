@@ -57,7 +57,9 @@ def app_from_environment() -> FastAPI:
     """The app of one ``amparo serve`` worker: settings from the environment; the schema
     was migrated by ``amparo serve`` before the workers started."""
     settings = load_settings()
-    return create_app(settings, amparo=Runtime.open(settings, run_migrations=False), owned=True)
+    runtime = Runtime.open(settings, run_migrations=False)
+    runtime.follower.freeze_when_loaded = True  # a long-lived process: see the follower
+    return create_app(settings, amparo=runtime, owned=True)
 
 
 def create_app(

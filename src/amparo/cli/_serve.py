@@ -29,7 +29,8 @@ def serve_command(
             min=1,
             help="Worker processes. Each holds its own copy of the indexes (about 90 bytes "
             "per PDQ hash and 50 per entry: ~1.5 GB per worker at 10M hashes); all share "
-            "the database. One per CPU core serves the most lookups.",
+            "the database (on SQLite they take turns to commit, on a lock file beside it). "
+            "One per CPU core serves the most lookups.",
         ),
     ] = 1,
     log_level: Annotated[

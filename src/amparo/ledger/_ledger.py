@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import time
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -34,9 +35,10 @@ from amparo.ledger._verify import LocalReport, verify_local
 from amparo.ledger._witness_client import WitnessPeer, request_cosignature
 from amparo.store import LedgerEntryRow, utcnow
 
-__all__ = ["ROUND_STEP", "Disclosure", "Ledger"]
+__all__ = ["ROUND_PAUSE", "ROUND_STEP", "Disclosure", "Ledger"]
 
-ROUND_STEP = 2_000
+ROUND_STEP = 500
+ROUND_PAUSE = 0.002
 """Entries a server's ledger round integrates per transaction (~50 ms on SQLite here)."""
 
 log = logging.getLogger(__name__)
@@ -86,11 +88,14 @@ class Ledger:
         tally_seconds: float = 3600.0,
         http: httpx.Client | None = None,
         writer_lock: Callable[[], AbstractContextManager[None]] = nullcontext,
+        round_lock: Callable[[], AbstractContextManager[bool]] = lambda: nullcontext(True),
     ) -> None:
         self.engine = engine
-        # Held around each write transaction: a server passes its WriterLock, so that on
-        # SQLite its scan writers wait for a round in the kernel, not in SQLite's sleeps.
+        # Held around each write transaction and each round: a server passes its
+        # WriterLock's, so that on SQLite its scan writers wait for a step of a round in the
+        # kernel, not in SQLite's sleeps, and one worker process at a time runs rounds.
         self._writer_lock = writer_lock
+        self._round_lock = round_lock
         self.signer = signer
         self.origin = signer.name if signer else (origin or "")
         self.witnesses = tuple(witnesses)
@@ -317,13 +322,18 @@ class Ledger:
     def round(self) -> None:
         """One round of the server's checkpointer: integrate, then sign if there is a key.
 
-        Integrates in steps of :data:`ROUND_STEP` entries, each its own transaction: on
-        SQLite a step holds the one write lock, and every scan waits for it, so a round
-        after a busy minute must not take it for the whole backlog (a lookup's p99)."""
-        while self._integrate(ROUND_STEP)[0] == ROUND_STEP:
-            pass
-        if self.signer is not None:
-            self.checkpoint()
+        Integrates in steps of :data:`ROUND_STEP` entries, each its own transaction, with a
+        pause of :data:`ROUND_PAUSE` seconds between them: on SQLite a step holds the one
+        write lock, and every scan waits for it, so a round after a busy minute must not take
+        it for the whole backlog, nor take it back before the waiting scans had it (a
+        lookup's p99). Skipped while another process's round runs (see ``round_lock``)."""
+        with self._round_lock() as ours:
+            if not ours:
+                return
+            while self._integrate(ROUND_STEP)[0] == ROUND_STEP:
+                time.sleep(ROUND_PAUSE)
+            if self.signer is not None:
+                self.checkpoint()
 
 
 def entries_of_kinds(session: Session, kinds: Collection[str]) -> list[Disclosure]:

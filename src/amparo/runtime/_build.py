@@ -141,6 +141,7 @@ def ledger_from_settings(
         quorum=settings.ledger_witness_quorum,
         tally_seconds=settings.ledger_tally_seconds,
         writer_lock=writer_lock or nullcontext,
+        round_lock=writer_lock.rounds if writer_lock else lambda: nullcontext(True),
     )
 
 

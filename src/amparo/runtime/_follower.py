@@ -98,6 +98,9 @@ class CatalogFollower:
         self._gap_seen: dict[int, float] = {}
         self._last_sync: float | None = None
         self._loaded = False
+        self.freeze_when_loaded = False
+        """Move what is alive once the catalog is loaded out of the garbage collector's
+        reach (``gc.freeze``), for a server process: see :meth:`_now_ready`."""
         self.ready = threading.Event()
         """Set once loaded: checked on every lookup, so a plain attribute, not a property."""
         self._loading = 0
@@ -192,8 +195,7 @@ class CatalogFollower:
         }
         self.matcher.indexes = indexes
         self.keyring.put(keys)
-        self._loaded = True
-        self.ready.set()
+        self._now_ready()
         self.loaded_from = "database"
         self._last_sync = time.monotonic()
         self._sync_locked(replay=True)
@@ -204,6 +206,24 @@ class CatalogFollower:
             len(entries),
             time.monotonic() - started,
         )
+
+    def _now_ready(self) -> None:
+        """Mark the catalog loaded; first, with :attr:`freeze_when_loaded`, collect and
+        freeze the heap.
+
+        A server process's objects at this point (modules, the app, the catalog's arrays)
+        live as long as it does, yet every full pass of the collector scans them all: ~120
+        ms for the ~230k objects of a worker, a stall of every request in flight, a few
+        times a minute under load (p99, BENCHMARKS.md "Serving over HTTP"). Frozen, they
+        are skipped. Done before readiness, so no request waits for it; only for servers,
+        because frozen objects are never collected (a test process would keep each test's
+        runtime).
+        """
+        if self.freeze_when_loaded:
+            gc.collect()
+            gc.freeze()
+        self._loaded = True
+        self.ready.set()
 
     def _load_snapshot(self, folder: Path) -> bool:
         with self._sessions() as session:
@@ -221,8 +241,7 @@ class CatalogFollower:
         self.keyring.put(keys)
         self._watermark = snapshot.watermark
         self._applied_above = set(snapshot.applied_above)
-        self._loaded = True
-        self.ready.set()
+        self._now_ready()
         self.loaded_from = "snapshot"
         self._sync_locked()
         return True

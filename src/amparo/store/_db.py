@@ -24,9 +24,10 @@ log = logging.getLogger(__name__)
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _WRITER_LOCK = "-amparo-writer"
+_ROUNDS_LOCK = "-amparo-rounds"
 # What SQLite keeps beside a database file: the write-ahead log, its index, a rollback
-# journal; and the writer lock file (see WriterLock).
-_SIDE_FILES = ("-wal", "-shm", "-journal", _WRITER_LOCK)
+# journal; and the lock files of WriterLock.
+_SIDE_FILES = ("-wal", "-shm", "-journal", _WRITER_LOCK, _ROUNDS_LOCK)
 
 
 def create_engine_for(url: str) -> Engine:
@@ -87,6 +88,56 @@ def _owner_only_database(database: str | None) -> None:
             log.warning("%s is readable by other users and cannot be changed: %s", file, exc)
 
 
+class _FileLock:
+    """An exclusive ``flock`` on one file, shared by this process's threads in turn: flock
+    excludes other processes, the thread lock the other threads (flock would not)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd: int | None = None
+        self._local = threading.Lock()
+
+    def _file(self) -> int:
+        if self._fd is None:
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return self._fd
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._local:
+            fd = self._file()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    @contextmanager
+    def tried(self) -> Iterator[bool]:
+        if not self._local.acquire(blocking=False):
+            yield False
+            return
+        try:
+            fd = self._file()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._local.release()
+
+    def close(self) -> None:
+        with self._local:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
 class WriterLock:
     """Takes turns between the processes that group-commit to one SQLite file.
 
@@ -98,35 +149,34 @@ class WriterLock:
     kernel instead, which wakes it the moment the lock is free. A crashed holder's lock is
     released by the kernel. PostgreSQL and in-memory databases need none: the lock is then a
     no-op. Thread-safe; one instance per engine.
+
+    :meth:`rounds` is a second lock, for periodic work that one process at a time should do
+    (the ledger's rounds): each server worker runs the same rounds, and two at once take
+    the write lock in turns for every step, so scans wait twice as often.
     """
 
     def __init__(self, engine: Engine) -> None:
         database = engine.url.database or ":memory:"
-        self._path: Path | None = None
+        self._writer: _FileLock | None = None
+        self._rounds: _FileLock | None = None
         if engine.url.get_backend_name() == "sqlite" and not database.startswith((":", "file:")):
-            self._path = Path(database).with_name(Path(database).name + _WRITER_LOCK)
-        self._fd: int | None = None
-        self._local = threading.Lock()
+            path = Path(database)
+            self._writer = _FileLock(path.with_name(path.name + _WRITER_LOCK))
+            self._rounds = _FileLock(path.with_name(path.name + _ROUNDS_LOCK))
 
     def __call__(self) -> AbstractContextManager[None]:
-        return nullcontext() if self._path is None else self._held(self._path)
+        """Held for one write transaction; waits for the other holders."""
+        return nullcontext() if self._writer is None else self._writer.held()
 
-    @contextmanager
-    def _held(self, path: Path) -> Iterator[None]:
-        with self._local:  # flock excludes other processes; this, the other threads
-            if self._fd is None:
-                self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+    def rounds(self) -> AbstractContextManager[bool]:
+        """Held for one round; True, or False at once when another thread or process is in
+        one (then skip it: that one does the work). Always True without a file to lock."""
+        return nullcontext(True) if self._rounds is None else self._rounds.tried()
 
     def close(self) -> None:
-        with self._local:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+        for lock in (self._writer, self._rounds):
+            if lock is not None:
+                lock.close()
 
 
 def migrate(engine: Engine) -> None:
