@@ -49,12 +49,13 @@ class PeriodicWorker:
         self._wake.set()
 
     def _run(self) -> None:
-        if self._first_delay and self._wait(self._first_delay):
-            return
-        while not self._stop.is_set():
-            self._run_round()
-            if self._wait(self.interval):
-                break
+        # Stopped during the first delay, it still runs the final round: a server stopped
+        # within a minute of its start still saves its index snapshot.
+        if not (self._first_delay and self._wait(self._first_delay)):
+            while not self._stop.is_set():
+                self._run_round()
+                if self._wait(self.interval):
+                    break
         if self._final_round:
             self._run_round()
 
