@@ -38,8 +38,9 @@ from amparo.store import LedgerEntryRow, utcnow
 __all__ = ["ROUND_PAUSE", "ROUND_STEP", "Disclosure", "Ledger"]
 
 ROUND_STEP = 500
+"""Entries a server's ledger round integrates per transaction (~3 ms on SQLite here)."""
 ROUND_PAUSE = 0.002
-"""Entries a server's ledger round integrates per transaction (~50 ms on SQLite here)."""
+"""Seconds a round waits between its steps, for the scans waiting on the write lock."""
 
 log = logging.getLogger(__name__)
 
