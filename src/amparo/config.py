@@ -147,7 +147,8 @@ class Settings(BaseSettings):
         600.0,
         ge=0,
         description="How often a server saves its indexes (when they changed) to <data dir>/"
-        "index, so the next start reads them instead of the database; 0 turns this off.",
+        "index, and when it stops, so the next start reads them instead of the database; 0 "
+        "turns this off.",
     )
     log_format: Literal["text", "json"] = Field(
         "text",
