@@ -15,7 +15,6 @@ one process saves at a time (an exclusive lock on ``save.lock``); the others ski
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -26,6 +25,7 @@ from typing import Any
 
 from amparo.matching import Catalog, ExactIndex, PdqIndex, SignalIndex
 from amparo.signals import SIGNAL_TYPES
+from amparo.store import FileLock
 
 __all__ = ["Snapshot", "load_snapshot", "save_snapshot"]
 
@@ -49,16 +49,12 @@ class Snapshot:
 @contextlib.contextmanager
 def _exclusive(folder: Path) -> Iterator[bool]:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with open(folder / "save.lock", "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            yield False  # another process is saving
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    lock = FileLock(folder / "save.lock")
+    try:
+        with lock.tried() as mine:  # False: another process is saving
+            yield mine
+    finally:
+        lock.close()
 
 
 def _save_index(index: SignalIndex, path: Path) -> None:

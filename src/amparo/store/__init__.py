@@ -7,7 +7,14 @@ state in a database of its own (:class:`WitnessStore`).
 """
 
 from amparo.store._base import Base, UTCDateTime, utcnow
-from amparo.store._db import WriterLock, create_engine_for, database_instance, migrate, ping
+from amparo.store._db import (
+    FileLock,
+    WriterLock,
+    create_engine_for,
+    database_instance,
+    migrate,
+    ping,
+)
 from amparo.store._ledger_tables import (
     LedgerCheckpointRow,
     LedgerEntryRow,
@@ -63,6 +70,7 @@ __all__ = [
     "EvidenceHoldRow",
     "EvidenceItemRow",
     "ExchangeRow",
+    "FileLock",
     "InstanceRow",
     "LedgerCheckpointRow",
     "LedgerEntryRow",

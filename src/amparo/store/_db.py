@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 
 from amparo.store._models import InstanceRow
 
-__all__ = ["WriterLock", "create_engine_for", "database_instance", "migrate", "ping"]
+__all__ = [
+    "FileLock",
+    "WriterLock",
+    "create_engine_for",
+    "database_instance",
+    "migrate",
+    "ping",
+]
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +95,11 @@ def _owner_only_database(database: str | None) -> None:
             log.warning("%s is readable by other users and cannot be changed: %s", file, exc)
 
 
-class _FileLock:
-    """An exclusive ``flock`` on one file, shared by this process's threads in turn: flock
-    excludes other processes, the thread lock the other threads (flock would not)."""
+class FileLock:
+    """An exclusive ``flock`` on one file (created 0600), shared by this process's threads
+    in turn: flock excludes other processes, the thread lock the other threads (flock would
+    not). :meth:`held` waits for it; :meth:`tried` does not (it yields whether it got it).
+    The kernel releases a crashed holder's lock."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -157,12 +166,12 @@ class WriterLock:
 
     def __init__(self, engine: Engine) -> None:
         database = engine.url.database or ":memory:"
-        self._writer: _FileLock | None = None
-        self._rounds: _FileLock | None = None
+        self._writer: FileLock | None = None
+        self._rounds: FileLock | None = None
         if engine.url.get_backend_name() == "sqlite" and not database.startswith((":", "file:")):
             path = Path(database)
-            self._writer = _FileLock(path.with_name(path.name + _WRITER_LOCK))
-            self._rounds = _FileLock(path.with_name(path.name + _ROUNDS_LOCK))
+            self._writer = FileLock(path.with_name(path.name + _WRITER_LOCK))
+            self._rounds = FileLock(path.with_name(path.name + _ROUNDS_LOCK))
 
     def __call__(self) -> AbstractContextManager[None]:
         """Held for one write transaction; waits for the other holders."""
