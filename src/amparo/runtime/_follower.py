@@ -208,19 +208,18 @@ class CatalogFollower:
         )
 
     def _now_ready(self) -> None:
-        """Mark the catalog loaded; first, with :attr:`freeze_when_loaded`, collect and
-        freeze the heap.
+        """Mark the catalog loaded; first, with :attr:`freeze_when_loaded`, freeze the heap.
 
         A server process's objects at this point (modules, the app, the catalog's arrays)
         live as long as it does, yet every full pass of the collector scans them all: ~120
-        ms for the ~230k objects of a worker, a stall of every request in flight, a few
-        times a minute under load (p99, BENCHMARKS.md "Serving over HTTP"). Frozen, they
-        are skipped. Done before readiness, so no request waits for it; only for servers,
-        because frozen objects are never collected (a test process would keep each test's
-        runtime).
+        ms for the ~230k objects of a worker, a stall of every request in flight
+        (BENCHMARKS.md "Serving over HTTP"). Frozen, they are skipped. Freezing is a move,
+        not a pass: no collection first, which would stall the threads already at work (a
+        webhook delivery, say) just as long; what little garbage there is now stays, once.
+        Only for servers, because frozen objects are never collected (a test process would
+        keep each test's runtime).
         """
         if self.freeze_when_loaded:
-            gc.collect()
             gc.freeze()
         self._loaded = True
         self.ready.set()
