@@ -158,3 +158,26 @@ def test_a_ledger_round_waits_its_turn(tmp_path: Path) -> None:
     finally:
         other.close()
         runtime.close()
+
+
+def test_a_lock_file_that_cannot_be_opened_is_said_once_and_scans_still_commit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    runtime = Amparo.open(settings)
+    # Another user's file, a read-only folder: here, a directory where the file would be.
+    (settings.data_dir / "amparo.db-amparo-writer").mkdir()
+    (settings.data_dir / "amparo.db-amparo-rounds").mkdir()
+    try:
+        records = [
+            ScanRecord(new_scan_id(), "hash", None, {"md5": f"{i:032x}"}, None, (), None, None)
+            for i in range(2)
+        ]
+        for record in records:
+            runtime.scans.submit(record).result(timeout=30)
+        runtime.ledger.round()  # rounds go on too, untaken in turns
+        warned = [r for r in caplog.records if "cannot open the lock file" in r.getMessage()]
+        assert len(warned) == 2  # once per lock file, not once per commit
+        assert "amparo.db-amparo-writer" in warned[0].getMessage()
+    finally:
+        runtime.close()

@@ -99,22 +99,40 @@ class FileLock:
     """An exclusive ``flock`` on one file (created 0600), shared by this process's threads
     in turn: flock excludes other processes, the thread lock the other threads (flock would
     not). :meth:`held` waits for it; :meth:`tried` does not (it yields whether it got it).
-    The kernel releases a crashed holder's lock."""
+    The kernel releases a crashed holder's lock.
+
+    These locks only spare work and waiting (the database keeps its own data safe), so a
+    file that cannot be opened (a data directory made read-only, a lock file another user
+    created) is logged once and the lock then excludes this process's threads only.
+    """
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._fd: int | None = None
+        self._unusable = False
         self._local = threading.Lock()
 
-    def _file(self) -> int:
-        if self._fd is None:
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    def _file(self) -> int | None:
+        if self._fd is None and not self._unusable:
+            try:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError as exc:
+                self._unusable = True
+                log.warning(
+                    "cannot open the lock file %s (%s); other processes on this database "
+                    "will not take turns with this one",
+                    self._path,
+                    exc.strerror or exc,
+                )
         return self._fd
 
     @contextmanager
     def held(self) -> Iterator[None]:
         with self._local:
             fd = self._file()
+            if fd is None:
+                yield
+                return
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
@@ -128,6 +146,9 @@ class FileLock:
             return
         try:
             fd = self._file()
+            if fd is None:
+                yield True
+                return
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
