@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ from amparo.runtime import Amparo
 from amparo.store import create_engine_for
 
 SECRET = "note-that-must-not-leak-7f3a"
-
-
-@pytest.fixture
-def loose_umask() -> Iterator[None]:
-    """The umask most systems have (0022), which would make new files world-readable."""
-    old = os.umask(0o022)
-    yield
-    os.umask(old)
 
 
 def _mode(path: Path) -> int:
