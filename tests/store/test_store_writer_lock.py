@@ -4,6 +4,7 @@ ledger rounds on a kernel lock beside the database (not in SQLite's sleeping bus
 from __future__ import annotations
 
 import concurrent.futures
+import errno
 import fcntl
 import os
 import signal
@@ -171,5 +172,35 @@ def test_a_lock_file_that_cannot_be_opened_is_said_once_and_scans_still_commit(
         warned = [r for r in caplog.records if "cannot open the lock file" in r.getMessage()]
         assert len(warned) == 2  # once per lock file, not once per commit
         assert "amparo.db-amparo-writer" in warned[0].getMessage()
+    finally:
+        runtime.close()
+
+
+def test_a_file_system_that_refuses_locks_is_said_once_and_scans_still_commit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from amparo.store import _db
+
+    real = _db.fcntl.flock
+
+    def refused(fd: int, op: int) -> None:
+        if op & fcntl.LOCK_EX:
+            raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))  # e.g. some NFS mounts
+        real(fd, op)
+
+    monkeypatch.setattr(_db.fcntl, "flock", refused)
+    runtime = Amparo.open(Settings(data_dir=tmp_path / "data"))
+    try:
+        for i in range(2):
+            record = ScanRecord(
+                new_scan_id(), "hash", None, {"md5": f"{i:032x}"}, None, (), None, None
+            )
+            runtime.scans.submit(record).result(timeout=30)
+        runtime.ledger.round()
+        runtime.ledger.round()
+        warned = [
+            r.getMessage() for r in caplog.records if "cannot lock the lock file" in r.getMessage()
+        ]
+        assert len(warned) == 2  # the writer's and the rounds' file, once each
     finally:
         runtime.close()

@@ -103,7 +103,8 @@ class FileLock:
 
     These locks only spare work and waiting (the database keeps its own data safe), so a
     file that cannot be opened (a data directory made read-only, a lock file another user
-    created) is logged once and the lock then excludes this process's threads only.
+    created) or locked (a file system without locks) is logged once, and the lock then
+    excludes this process's threads only.
     """
 
     def __init__(self, path: Path) -> None:
@@ -117,23 +118,41 @@ class FileLock:
             try:
                 self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             except OSError as exc:
-                self._unusable = True
-                log.warning(
-                    "cannot open the lock file %s (%s); other processes on this database "
-                    "will not take turns with this one",
-                    self._path,
-                    exc.strerror or exc,
-                )
+                self._give_up("open", exc)
         return self._fd
+
+    def _lock(self, fd: int, flags: int) -> bool | None:
+        """flock: True when taken, False when busy (with LOCK_NB), None when the file system
+        refuses locks (some network file systems: ENOLCK)."""
+        try:
+            fcntl.flock(fd, flags)
+        except BlockingIOError:
+            return False
+        except OSError as exc:
+            self._give_up("lock", exc)
+            return None
+        return True
+
+    def _give_up(self, what: str, exc: OSError) -> None:
+        self._unusable = True
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        log.warning(
+            "cannot %s the lock file %s (%s); other processes on this database will not "
+            "take turns with this one",
+            what,
+            self._path,
+            exc.strerror or exc,
+        )
 
     @contextmanager
     def held(self) -> Iterator[None]:
         with self._local:
             fd = self._file()
-            if fd is None:
+            if fd is None or not self._lock(fd, fcntl.LOCK_EX):
                 yield
                 return
-            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
@@ -146,18 +165,15 @@ class FileLock:
             return
         try:
             fd = self._file()
-            if fd is None:
-                yield True
-                return
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            taken = None if fd is None else self._lock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if taken is False:
                 yield False
                 return
             try:
                 yield True
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                if taken and fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             self._local.release()
 
