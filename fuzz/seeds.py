@@ -76,6 +76,7 @@ def seeds() -> Iterator[tuple[str, bytes]]:
     yield "webp_huge_canvas", hostile.webp_huge_canvas(300, 200)
     yield "webp_lossless_bomb", hostile.webp_lossless_bomb(300, 200)
     yield "tiff_huge_tile", hostile.tiff_huge_tile(16, 16, 64)
+    yield "tiff_mistyped_tile", hostile.tiff_mistyped_tile()
     yield "bmp_rle", hostile.bmp_rle_huge(64, 48)
 
 

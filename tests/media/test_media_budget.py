@@ -94,6 +94,12 @@ def test_what_a_larger_memory_limit_allows(data: bytes) -> None:
     assert decode(data, MediaLimits(max_decode_memory=64 * MIB)).full_resolution
 
 
+def test_a_tiff_tag_of_the_wrong_type_is_a_clear_error() -> None:
+    with pytest.raises(CorruptMediaError, match="tag 323 should hold one number") as err:
+        decode(hostile.tiff_mistyped_tile(), LIMITS)
+    assert err.value.hint
+
+
 # --- JPEG markers -----------------------------------------------------------------------
 
 

@@ -374,12 +374,30 @@ def _tiff_buffer(image: ImageFile.ImageFile) -> int:
     """The strip or tile buffer libtiff allocates for one block of a TIFF's data."""
     tags = getattr(image, "tag_v2", {})
     bits = tags.get(258, (8,))
-    sample_bits = sum(bits) if isinstance(bits, tuple) else int(bits) * int(tags.get(277, 1))
+    sample_bits = (
+        sum(_tiff_number(each, 258) for each in bits)
+        if isinstance(bits, tuple)
+        else _tiff_number(bits, 258) * _tiff_number(tags.get(277, 1), 277)
+    )
     width, height = image.size
     if 322 in tags and 323 in tags:
-        return int(tags[322]) * int(tags[323]) * max(1, sample_bits) // 8
-    rows = min(int(tags.get(278, height)), height)
+        tile = _tiff_number(tags[322], 322) * _tiff_number(tags[323], 323)
+        return tile * max(1, sample_bits) // 8
+    rows = min(_tiff_number(tags.get(278, height), 278), height)
     return rows * ((width * max(1, sample_bits) + 7) // 8)
+
+
+def _tiff_number(value: object, tag: int) -> int:
+    """A TIFF tag that must hold one number; Pillow passes a wrongly typed one as it is."""
+    if isinstance(value, tuple) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, int | float) and value >= 0:
+        return int(value)
+    raise CorruptMediaError(
+        f"the TIFF image is malformed: its tag {tag} should hold one number, it holds "
+        f"{type(value).__name__}",
+        hint="re-export the file as PNG or TIFF with a current tool",
+    )
 
 
 def _whole(

@@ -47,6 +47,7 @@ __all__ = [
     "png_zlib_bomb",
     "tiff_huge_strip",
     "tiff_huge_tile",
+    "tiff_mistyped_tile",
     "webp_huge_canvas",
     "webp_lossless_bomb",
 ]
@@ -363,6 +364,13 @@ def tiff_huge_tile(width: int = 64, height: int = 64, tile: int = 16_384) -> byt
     than the image): decoding it allocates the whole tile."""
     layout = [(322, 4, tile), (323, 4, tile), (324, 4, 0), (325, 4, 0)]
     return _tiff(width, height, layout, _zeros_deflated(tile * tile * 3))
+
+
+def tiff_mistyped_tile(width: int = 16, height: int = 16) -> bytes:
+    """A tiled RGB TIFF whose TileLength is stored as BYTE data, not a number (found by the
+    fuzzer): Pillow hands the tag's raw bytes over as its value."""
+    layout = [(322, 4, width), (323, 1, height), (324, 4, 0), (325, 4, 0)]
+    return _tiff(width, height, layout, _zeros_deflated(width * height * 3))
 
 
 # --- BMP ----------------------------------------------------------------------------------
