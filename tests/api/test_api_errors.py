@@ -8,6 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from amparo import banks
 from amparo.api import create_app
@@ -94,6 +95,21 @@ def test_an_unforeseen_failure_is_500_without_details(
     body = _shaped(r, 500, "internal_error")
     assert "secret" not in r.text and "RuntimeError" not in r.text
     assert "log" in str(body["hint"])
+
+
+def test_a_database_that_went_away_is_503_to_try_again(
+    settings: Settings, amparo: Amparo, headers: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = headers("admin")
+
+    def lost(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(banks, "list_banks", lost)
+    with TestClient(create_app(settings, amparo=amparo), raise_server_exceptions=False) as c:
+        r = c.get("/v1/banks", headers=key)
+    _shaped(r, 503, "database_unavailable")
+    assert r.headers["retry-after"] == "1" and "SELECT" not in r.text
 
 
 def test_stamping_unconfigured_is_501(

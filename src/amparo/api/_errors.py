@@ -5,19 +5,26 @@ has none); some add detail (``errors`` for a 422, ``rows`` for an import). Ampar
 errors carry their status and code; the framework's get the same shape — an unknown route
 (404), a wrong method (405, with ``Allow``), a form Starlette cannot parse (400), request
 validation (422) — and so does a failure nobody foresaw (500, without its details, which go
-to the log). The gate (``api/_gate.py``) answers its refusals (401, 413, 400) with
-:func:`error_body` too. The HMA routes keep HMA's shapes where HMA defines them (see
-``api/hma/_common.py``): their own errors add ``error`` and ``hint`` to HMA's ``message``.
+to the log). A database that went away or stayed locked past its timeout answers 503
+(``database_unavailable``): the request may be tried again. The gate (``api/_gate.py``)
+answers its refusals (401, 413, 400) with :func:`error_body` too. The HMA routes keep HMA's
+shapes where HMA defines them (see ``api/hma/_common.py``): their own errors add ``error``
+and ``hint`` to HMA's ``message``.
 """
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from amparo.errors import AmparoError, AuthenticationError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["default_hint", "error_body", "install_error_handlers"]
 
@@ -99,6 +106,20 @@ def install_error_handlers(app: FastAPI) -> None:
             },
             status_code=422,
         )
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The driver's message says what went wrong (connection lost, database locked);
+        # the statement's parameters are never in it (engines hide them).
+        log.warning(
+            "%s %s: the database is unavailable: %s", request.method, request.url.path, exc.orig
+        )
+        body = {
+            "error": "database_unavailable",
+            "message": "the database did not answer this request",
+            "hint": default_hint(503),
+        }
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

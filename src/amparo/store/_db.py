@@ -6,6 +6,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session
 
 from amparo.store._models import InstanceRow
@@ -35,6 +36,9 @@ _ROUNDS_LOCK = "-amparo-rounds"
 # What SQLite keeps beside a database file: the write-ahead log, its index, a rollback
 # journal; and the lock files of WriterLock.
 _SIDE_FILES = ("-wal", "-shm", "-journal", _WRITER_LOCK, _ROUNDS_LOCK)
+PING_IDLE_SECONDS = 1.0
+"""A pooled server connection idle longer than this is pinged before it is used again."""
+_USED_AT = "amparo.used_at"
 
 
 def create_engine_for(url: str) -> Engine:
@@ -64,9 +68,37 @@ def create_engine_for(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(
-        url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
-    )
+    engine = create_engine(url, hide_parameters=True, pool_size=10, max_overflow=20)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only if it sat idle past
+    :data:`PING_IDLE_SECONDS`; one that fails is replaced by a fresh one.
+
+    Why not SQLAlchemy's ``pool_pre_ping``: it pings at every checkout, one more round trip
+    for every transaction, and a busy server's scan writer commits hundreds a second
+    (HikariCP skips the test of a connection used within 500 ms for the same reason). A
+    server that restarts within the window fails the statement that finds out; SQLAlchemy
+    then drops the pool's connections, the scan writer tries again alone, and a request
+    answers 503.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_USED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        used = record.info.get(_USED_AT)
+        if used is None or time.monotonic() - used < PING_IDLE_SECONDS:
+            return  # just connected, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as err:  # the pool replaces it (up to three tries)
+            raise exc.DisconnectionError(f"a pooled connection is gone: {err}") from err
 
 
 def _owner_only_database(database: str | None) -> None:
