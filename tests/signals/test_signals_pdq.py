@@ -113,6 +113,25 @@ def test_every_colour_mode_hashes_on_both_paths(mode: str, fmt: str) -> None:
     assert pdq_distance(full.pdq.hex, fast.pdq.hex) <= 10
 
 
+def test_a_few_non_finite_samples_leave_a_float_image_s_hash_as_it_was() -> None:
+    """NaN shows as the minimum, an infinity as its end of the range: planting three such
+    samples in a float TIFF is no way to make its hash undefined or evade a match."""
+    picture = np.asarray(photo_like(96, 64, seed=4).convert("L"), dtype=np.float32) / 7.0
+
+    def tiff(values: np.ndarray) -> bytes:
+        out = io.BytesIO()
+        Image.fromarray(values, "F").save(out, "TIFF")
+        return out.getvalue()
+
+    planted = picture.copy()
+    planted[0, 0], planted[5, 9], planted[40, 70] = np.nan, np.inf, -np.inf
+    clean, dirty = hash_media(tiff(picture), LIMITS).pdq, hash_media(tiff(planted), LIMITS).pdq
+    assert clean is not None and dirty is not None
+    assert pdq_distance(clean.hex, dirty.hex) <= 2
+    blank = hash_media(tiff(np.full((64, 64), np.nan, dtype=np.float32)), LIMITS)
+    assert blank.decode_error is None and blank.pdq is not None and blank.pdq.quality == 0
+
+
 # --- the fast path ------------------------------------------------------------------------
 
 

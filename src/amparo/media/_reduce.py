@@ -9,6 +9,7 @@ through bands of rows, so converting a 200 MP palette image costs a few MB, not 
 
 from __future__ import annotations
 
+import math
 from typing import cast
 
 import numpy as np
@@ -27,10 +28,16 @@ _BAND_PIXELS = 1 << 21  # ~8 MB of 4-byte pixels per band (more than a PNG band 
 
 
 def _stretch(image: Image.Image, extrema: tuple[float, float]) -> Image.Image:
+    """Grey from ``low`` (0) to ``high`` (255), the finite extrema. A float image's NaN
+    shows as its minimum and an infinity as its end of the range: a few such samples leave
+    the picture (and so its hash) as it was, not undefined."""
     low, high = extrema
     span = (high - low) or 1.0
     values = np.asarray(image, dtype=np.float64)
-    return Image.fromarray(np.rint((values - low) * (255.0 / span)).astype(np.uint8), "L")
+    if image.mode == "F":
+        values = np.nan_to_num(values, nan=low, posinf=high, neginf=low)
+    grey = np.clip(np.rint((values - low) * (255.0 / span)), 0, 255)
+    return Image.fromarray(grey.astype(np.uint8), "L")
 
 
 def displayable(image: Image.Image, extrema: tuple[float, float] | None = None) -> Image.Image:
@@ -72,8 +79,24 @@ def _extrema(image: Image.Image) -> tuple[float, float] | None:
     """The minimum and maximum of a one-channel 32-bit image (I, F), else None."""
     if image.mode not in {"I", "F"}:
         return None
-    low, high = cast("tuple[float, float]", image.getextrema())
-    return float(low), float(high)
+    low, high = (float(x) for x in cast("tuple[float, float]", image.getextrema()))
+    if math.isfinite(low) and math.isfinite(high):
+        return low, high
+    return _finite_extrema(image)
+
+
+def _finite_extrema(image: Image.Image) -> tuple[float, float] | None:
+    """The extrema of a float image's finite samples, a band of rows at a time (bounded
+    memory); None if it has none."""
+    width, height = image.size
+    rows = max(1, _BAND_PIXELS // max(1, width))
+    low, high = math.inf, -math.inf
+    for top in range(0, height, rows):
+        band = np.asarray(image.crop((0, top, width, min(height, top + rows))))
+        finite = band[np.isfinite(band)]
+        if finite.size:
+            low, high = min(low, float(finite.min())), max(high, float(finite.max()))
+    return (low, high) if low <= high else None
 
 
 def reduce_image(
