@@ -100,6 +100,34 @@ def test_background_compaction_starts_at_threshold(rng: np.random.Generator) -> 
     assert index.query(to_hex(hashes[7]), radius=0) == [(7, 0)]
 
 
+def test_a_small_delta_that_queries_keep_scanning_is_compacted(rng: np.random.Generator) -> None:
+    hashes = random_hashes(rng, 1_030)
+    index = PdqIndex.from_arrays(np.arange(1_000), hashes[:1_000])  # threshold 20k: far off
+    index.add(list(range(1_000, 1_030)), [to_hex(h) for h in hashes[1_000:]])
+    queries = [to_hex(h) for h in hashes[::10]]  # 103 queries, each scanning 30 delta rows
+    expected = [index.query(q, 31) for q in queries]  # 3,090 comparisons, as each batch
+    # 200 comparisons per row pay for a rebuild: 206,000 here, 67 times 3,090.
+    for _ in range(65):
+        assert index.query_many(queries, 31) == expected
+    assert index.wait_for_compaction(timeout=30)
+    assert index.stats.compactions == 0 and index.stats.delta_size == 30
+    assert index.query_many(queries, 31) == expected  # the one that pays: 67 * 3,090
+    assert index.wait_for_compaction(timeout=30)
+    stats = index.stats
+    assert (stats.compactions, stats.delta_size, stats.base_size) == (1, 0, 1_030)
+    assert [index.query(q, 31) for q in queries] == expected
+
+
+def test_a_delta_without_a_base_is_never_compacted_by_queries(rng: np.random.Generator) -> None:
+    hashes = random_hashes(rng, 30)
+    index = PdqIndex()
+    index.add(list(range(30)), [to_hex(h) for h in hashes])
+    for _ in range(300):
+        index.query_many([to_hex(h) for h in hashes], 31)
+    assert index.wait_for_compaction(timeout=30)
+    assert index.stats.compactions == 0 and index.stats.delta_size == 30
+
+
 def test_compacting_everything_away_leaves_an_empty_index(rng: np.random.Generator) -> None:
     hashes = random_hashes(rng, 5)
     index = PdqIndex(background=False)

@@ -51,6 +51,11 @@ Words = npt.NDArray[np.uint64]
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
 _EMPTY_WORDS = np.empty((0, 4), dtype=WORDS_DTYPE)
 _DELTA_PAIRS = 1 << 16  # (query, delta row) pairs compared per step of a batch
+_PAIRS_PER_ROW = 200
+"""Queries' (query, delta row) comparisons per row of the index that pay for compacting it:
+a rebuild costs ~2 us a row, a comparison ~10 ns. Folding a small delta in once queries have
+spent about what the rebuild costs keeps the total within twice the cheaper choice (as in
+ski rental): a delta that queries keep scanning goes, one nobody queries costs nothing."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,8 @@ class PdqIndex:
     approximate). An id may hold several hashes; ``remove(id)`` removes all of them, and a
     query reports each id once, at its smallest distance. Changes are visible to the next
     query; compaction runs in a background thread once ``compact_threshold`` rows are in
-    the delta or hidden by tombstones.
+    the delta or hidden by tombstones, or once queries have spent on scanning the delta
+    about what a compaction costs.
 
     Memory per row: 32 bytes of hash, 4 of id (8 if an id is negative or >= 2**32), and 64
     (under 524k rows), 48 (to 4M) or 36 (to 16M) bytes of chunk tables; plus bucket starts
@@ -135,6 +141,7 @@ class PdqIndex:
         self._removed_during: list[I64] | None = None  # ids removed while compacting
         self._compactions = 0
         self._worker: threading.Thread | None = None
+        self._delta_pairs = 0  # (query, delta row) pairs compared since the last compaction
 
     @classmethod
     def from_arrays(
@@ -231,10 +238,24 @@ class PdqIndex:
 
     # -- compaction -----------------------------------------------------------------------
 
-    def _maybe_compact(self) -> None:
+    def _scanned_delta(self, queries: int, snap: _Snapshot) -> None:
+        """Count what ``queries`` spent on the delta; compact once that pays for itself.
+        (Concurrent queries may lose a count: it only decides when, never what.)"""
+        if snap.base is None:
+            return  # without a base, scanning the delta is the cheapest search there is
+        self._delta_pairs += queries * int(snap.delta_ids.size)
+        if self._delta_pairs >= _PAIRS_PER_ROW * (len(snap.base) + int(snap.delta_ids.size)):
+            self._maybe_compact(paid_for=True)
+
+    def _maybe_compact(self, *, paid_for: bool = False) -> None:
         snap = self._snap
-        if not self._background or snap.delta_ids.size + snap.dead_rows < self._threshold:
+        if not self._background:
             return
+        if not paid_for and snap.delta_ids.size + snap.dead_rows < self._threshold:
+            return
+        worker = self._worker
+        if worker is not None and worker.is_alive():
+            return  # checked without the lock first: queries call this while one runs
         with self._lock:
             if self._worker is not None and self._worker.is_alive():
                 return
@@ -247,6 +268,7 @@ class PdqIndex:
         try:
             self.compact()
         except Exception:  # a failed compaction leaves the index as it was, still correct
+            self._delta_pairs = 0  # queries pay again before the next try
             _log.exception("PDQ index compaction failed; the index keeps its delta")
 
     def wait_for_compaction(self, timeout: float | None = None) -> bool:
@@ -297,6 +319,7 @@ class PdqIndex:
                     built_at=datetime.now(UTC),
                 )
                 self._compactions += 1
+                self._delta_pairs = 0
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -319,6 +342,7 @@ class PdqIndex:
             if hit.size:
                 ids = np.concatenate([ids.astype(np.int64), snap.delta_ids[hit]])
                 dist = np.concatenate([dist, d[hit].astype(np.int64)])
+            self._scanned_delta(1, snap)
         return ordered_matches(ids, dist)
 
     def query_many(
@@ -337,6 +361,7 @@ class PdqIndex:
         if snap.delta_ids.size and len(qs):
             hits = _scan_delta(snap.delta_words, qs, radius)
             parts.append((hits.query, snap.delta_ids[hits.row], hits.dist))
+            self._scanned_delta(len(qs), snap)
         out: list[list[tuple[int, int]]] = [[] for _ in range(len(qs))]
         if not parts:
             return out
