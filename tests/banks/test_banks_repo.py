@@ -5,11 +5,14 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from amparo import banks
 from amparo.banks import NewEntry
 from amparo.errors import ConflictError, InputError, NotFoundError
 from amparo.runtime import Amparo
+from amparo.store import create_engine_for
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
@@ -124,3 +127,40 @@ def test_bank_name_rule(name: str) -> None:
 def test_a_name_without_a_letter_is_refused(name: str) -> None:
     with pytest.raises(InputError, match="at least one letter"):
         banks.check_bank_name(name)
+
+
+
+@pytest.mark.postgres
+def test_a_followers_poll_reads_the_change_index_without_statistics(pg_url: str) -> None:
+    """100k changes, never analyzed (a fresh import, autovacuum off): the poll reads the
+    index from its watermark; it does not scan and sort the whole feed twice a second."""
+    engine = create_engine_for(pg_url)
+    polls: list[tuple[str, object]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        if "FROM changes" in statement:
+            polls.append((statement, params))
+
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("TRUNCATE changes"))
+            conn.execute(
+                text(
+                    "INSERT INTO changes (kind, object_id, created_at) "
+                    "SELECT 'signal+', g, now() FROM generate_series(1, 100000) g"
+                )
+            )
+        event.listen(engine, "before_cursor_execute", record)
+        with Session(engine) as session:
+            assert banks.changes_after(session, banks.newest_change(session)) == []
+        event.remove(engine, "before_cursor_execute", record)
+        statement, params = polls[-1]
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            plan = "\n".join(row[0] for row in raw.execute("EXPLAIN " + statement, params))
+        assert "Index" in plan and "Seq Scan" not in plan, plan
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("TRUNCATE changes"))
+        engine.dispose()

@@ -48,6 +48,7 @@ from amparo.banks._model import (
     check_tags,
 )
 from amparo.banks._repo import (
+    CHANGES_BATCH,
     CatalogSignal,
     catalog_banks,
     catalog_entries,
@@ -79,6 +80,7 @@ from amparo.banks._service import (
 __all__ = [
     "BATCH",
     "CATEGORIES",
+    "CHANGES_BATCH",
     "DEFAULT_PDQ_THRESHOLD",
     "UNSET",
     "ApplyCounts",

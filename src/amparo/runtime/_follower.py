@@ -281,7 +281,7 @@ class CatalogFollower:
             self._applied_since_save += len(fresh)
             if rows:
                 self._advance(rows[-1][0])
-            if len(rows) < 100_000 or self._watermark < rows[-1][0]:
+            if len(rows) < banks.CHANGES_BATCH or self._watermark < rows[-1][0]:
                 break
         self.matcher.catalog.compact_if_needed()
         self._last_sync = time.monotonic()
