@@ -129,7 +129,6 @@ def test_a_name_without_a_letter_is_refused(name: str) -> None:
         banks.check_bank_name(name)
 
 
-
 @pytest.mark.postgres
 def test_a_followers_poll_reads_the_change_index_without_statistics(pg_url: str) -> None:
     """100k changes, never analyzed (a fresh import, autovacuum off): the poll reads the
