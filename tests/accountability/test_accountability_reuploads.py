@@ -79,3 +79,66 @@ def test_a_sighting_of_a_copy_links_itself(
         own = [e for e in acc.sighting_timeline(s, copy.id) if e.event == "reupload"]
     assert len(links) == 1 and links[0].detail["ref"] == str(copy.id)
     assert links[0].detail["delay_seconds"] == 5 * 3600 and own == []
+
+
+def test_the_noticed_items_are_read_through_their_index(amparo: Amparo) -> None:
+    """Every scan's group commit reads the noticed items: 20 of 20,000 sightings here. The
+    read goes through the partial index of noticed sightings, not over all of them."""
+    from sqlalchemy import event, insert, text
+
+    from amparo.accountability import _repo
+    from amparo.store import PlatformRow, SightingRow
+
+    def row(i: int) -> dict[str, object]:
+        return {
+            "platform_id": 1,
+            "url": f"https://example.invalid/{i}",
+            "host": "example.invalid",
+            "first_seen_at": T0,
+            "found_by": "test",
+            "recorded_at": T0,
+            "evidence_id": f"e{i}",
+            "md5": f"{i:032x}",
+            "sha256": f"{i:064x}",
+            "matched_banks": [],
+            "state": "open",
+            "notices_sent": 0,
+            "notice_failures": 0,
+            "check_failures": 0,
+            "first_notice_at": T0 if i % 1000 == 0 else None,
+        }
+
+    with amparo.session() as s:
+        s.execute(
+            insert(PlatformRow.__table__),
+            {
+                "id": 1,
+                "name": "example",
+                "hostnames": ["example.invalid"],
+                "channel": "email",
+                "channel_target": "abuse@example.invalid",
+                "trusted_flagger": False,
+                "created_at": T0,
+                "updated_at": T0,
+            },
+        )
+        s.execute(insert(SightingRow.__table__), [row(i) for i in range(1, 20_001)])
+    sqlite = amparo.engine.dialect.name == "sqlite"
+    with amparo.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    reads: list[tuple[str, object]] = []
+
+    def record(_conn: object, _cur: object, statement: str, params: object, *_: object) -> None:
+        reads.append((statement, params))
+
+    event.listen(amparo.engine, "before_cursor_execute", record)
+    try:
+        with amparo.sessions() as s:
+            assert len(_repo.noticed_signatures(s)) == 20
+    finally:
+        event.remove(amparo.engine, "before_cursor_execute", record)
+    ((statement, params),) = reads
+    with amparo.engine.connect() as conn:
+        explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+        plan = " ".join(str(r) for r in conn.exec_driver_sql(explain + statement, params))
+    assert "ix_accountability_sightings_noticed" in plan, plan

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -470,6 +471,14 @@ class SightingRow(Base):
     __table_args__ = (
         Index("ix_accountability_sightings_notice_due", "state", "next_notice_at"),
         Index("ix_accountability_sightings_check_due", "state", "next_check_at"),
+        # Every scan's group commit reads the noticed items (re-upload check): without it,
+        # a full scan of all sightings per commit.
+        Index(
+            "ix_accountability_sightings_noticed",
+            "id",
+            postgresql_where=text("first_notice_at IS NOT NULL"),
+            sqlite_where=text("first_notice_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
