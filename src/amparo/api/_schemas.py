@@ -95,7 +95,7 @@ class DecisionOut(BaseModel):
 
 
 class ScanOut(BaseModel):
-    scan_id: str = Field(description="The scan record's id")
+    scan_id: str = Field(description="The scan record's id: a UUID of version 7 (ids sort by time)")
     signals: SignalsOut
     pdq_low_quality: bool
     matched: bool
