@@ -288,6 +288,7 @@ class PdqIndex:
             with self._lock:
                 snap = self._snap
                 if not snap.delta_ids.size and not snap.dead_rows:
+                    self._delta_pairs = 0  # the delta went (removed) before it was folded in
                     return
                 first_new_seq = self._next_seq
                 self._removed_during = []
