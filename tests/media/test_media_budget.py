@@ -23,6 +23,7 @@ from amparo.media import (
     probe,
 )
 from amparo.media._bmp import MAX_RLE_BYTES
+from amparo.media._decode import _tiff_number
 from amparo.media._open import read_jpeg
 from imagefactory import encode, image_bytes, photo_like, shapes
 
@@ -98,6 +99,12 @@ def test_a_tiff_tag_of_the_wrong_type_is_a_clear_error() -> None:
     with pytest.raises(CorruptMediaError, match="tag 323 should hold one number") as err:
         decode(hostile.tiff_mistyped_tile(), LIMITS)
     assert err.value.hint
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), -1, b"\x10", (1, 2)])
+def test_a_tiff_tag_that_is_no_size_is_a_clear_error(value: object) -> None:
+    with pytest.raises(CorruptMediaError, match="tag 322 should hold one number"):
+        _tiff_number(value, 322)
 
 
 # --- JPEG markers -----------------------------------------------------------------------

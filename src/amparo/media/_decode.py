@@ -391,7 +391,9 @@ def _tiff_number(value: object, tag: int) -> int:
     """A TIFF tag that must hold one number; Pillow passes a wrongly typed one as it is."""
     if isinstance(value, tuple) and len(value) == 1:
         value = value[0]
-    if isinstance(value, int | float) and value >= 0:
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, float) and 0 <= value < 2**63:  # a DOUBLE tag; not NaN or inf
         return int(value)
     raise CorruptMediaError(
         f"the TIFF image is malformed: its tag {tag} should hold one number, it holds "
