@@ -31,15 +31,16 @@ import numpy.typing as npt
 
 from amparo.matching._probes import ProbePlan, make_plan
 
-__all__ = ["MihBase", "SearchHits", "concat_hits", "distances"]
+__all__ = ["MihBase", "SearchHits", "distances", "scan_pairs"]
 
 I64 = npt.NDArray[np.int64]
 Words = npt.NDArray[np.uint64]
 
-_BLOCK = 1 << 18  # rows per step when building or scanning, to bound temporary memory
+_BLOCK = 1 << 18  # rows per step when building, to bound temporary memory
 _SPLIT_FROM = 1 << 22  # rows from which row numbers take 3 bytes (2 + 1 byte planes)
 _SMALL = 1 << 19  # below this many rows, 16-bit chunks (4 MB of starts) beat wider ones
 _BATCH_CANDIDATES = 1 << 16  # candidates verified per step in search_many
+_PAIRS = 1 << 16  # (query, row) pairs compared per step of a brute-force scan
 
 
 def _layout(n: int) -> tuple[int, ...]:
@@ -287,7 +288,7 @@ class MihBase:
         parts = [
             self._search_batch(qs[a : a + step], a, plan, radius) for a in range(0, len(qs), step)
         ]
-        return concat_hits(parts)
+        return _concat(parts)
 
     def _search_batch(self, qs: Words, first: int, plan: ProbePlan, radius: int) -> SearchHits:
         k = len(qs)
@@ -308,21 +309,31 @@ class MihBase:
 
     def scan(self, qs: Words, radius: int) -> SearchHits:
         """Exhaustive search: every row against every query (large radii, tests)."""
-        parts: list[SearchHits] = []
-        for a in range(0, len(self), _BLOCK):
-            block = self.words[a : a + _BLOCK]
-            for i in range(len(qs)):
-                dist = distances(block, qs[i])
-                (hit,) = np.nonzero(dist <= radius)
-                if hit.size:
-                    q = np.full(hit.size, i, dtype=np.int64)
-                    parts.append(
-                        SearchHits(q, hit.astype(np.int64) + a, dist[hit].astype(np.int64))
-                    )
-        return concat_hits(parts)
+        return scan_pairs(self.words, qs, radius)
 
 
-def concat_hits(parts: list[SearchHits]) -> SearchHits:
+def scan_pairs(words: Words, qs: Words, radius: int) -> SearchHits:
+    """Every (query, row) of ``qs`` x ``words`` within ``radius``, by brute force: a block of
+    rows against a block of queries, ~64k pairs a step (one numpy pass each, not one per
+    query: a delta of 1,000 rows costs a batch of 1,000 queries 1M comparisons)."""
+    n = len(words)
+    rows = min(max(1, n), _PAIRS)
+    step = max(1, _PAIRS // rows)
+    parts: list[SearchHits] = []
+    for r in range(0, n, rows):
+        block = words[r : r + rows, None, :]
+        for a in range(0, len(qs), step):
+            dist = distances(block, qs[None, a : a + step, :])  # (row, query) pairs
+            hit = np.flatnonzero(dist <= radius)
+            if hit.size:
+                width = min(step, len(qs) - a)
+                parts.append(
+                    SearchHits(hit % width + a, hit // width + r, dist[hit].astype(np.int64))
+                )
+    return _concat(parts)
+
+
+def _concat(parts: list[SearchHits]) -> SearchHits:
     if not parts:
         empty = np.empty(0, dtype=np.int64)
         return SearchHits(empty, empty, empty)

@@ -37,7 +37,7 @@ from amparo.matching._arrays import (
     ordered_matches,
 )
 from amparo.matching._codec import PDQ_BITS, WORDS_DTYPE, parse_pdq_hex, parse_pdq_many
-from amparo.matching._mih import MihBase, SearchHits, concat_hits, distances
+from amparo.matching._mih import MihBase, distances, scan_pairs
 
 __all__ = ["DEFAULT_RADIUS", "PdqIndex", "PdqIndexStats"]
 
@@ -50,7 +50,6 @@ I64 = npt.NDArray[np.int64]
 Words = npt.NDArray[np.uint64]
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
 _EMPTY_WORDS = np.empty((0, 4), dtype=WORDS_DTYPE)
-_DELTA_PAIRS = 1 << 16  # (query, delta row) pairs compared per step of a batch
 _PAIRS_PER_ROW = 200
 """Queries' (query, delta row) comparisons per row of the index that pay for compacting it:
 a rebuild costs ~2 us a row, a comparison ~10 ns. Folding a small delta in once queries have
@@ -360,7 +359,7 @@ class PdqIndex:
             alive = ~is_member(ids, snap.tomb)
             parts.append((hits.query[alive], ids[alive], hits.dist[alive]))
         if snap.delta_ids.size and len(qs):
-            hits = _scan_delta(snap.delta_words, qs, radius)
+            hits = scan_pairs(snap.delta_words, qs, radius)
             parts.append((hits.query, snap.delta_ids[hits.row], hits.dist))
             self._scanned_delta(len(qs), snap)
         out: list[list[tuple[int, int]]] = [[] for _ in range(len(qs))]
@@ -487,17 +486,3 @@ def _rows_of(
         raise ValueError(f"hashes are {hashes.dtype} {hashes.shape}")
     words: Words = np.ascontiguousarray(hashes).view(WORDS_DTYPE)
     return ids, words
-
-
-def _scan_delta(words: Words, qs: Words, radius: int) -> SearchHits:
-    """Every (query, delta row) within radius, by brute force (the delta is small): a block
-    of queries against every row at once, ~64k pairs a step."""
-    n = len(words)
-    step = max(1, _DELTA_PAIRS // max(1, n))
-    parts: list[SearchHits] = []
-    for a in range(0, len(qs), step):
-        d = distances(words[None, :, :], qs[a : a + step, None, :])
-        hit = np.flatnonzero(d <= radius)
-        if hit.size:
-            parts.append(SearchHits(hit // n + a, hit % n, d[hit].astype(np.int64)))
-    return concat_hits(parts)
