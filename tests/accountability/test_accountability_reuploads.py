@@ -7,11 +7,14 @@ import datetime as dt
 from collections.abc import Callable
 
 from _acc_helpers import T0, FakePlatform, Route, jpeg
+from sqlalchemy import event, insert, text
 from test_accountability_monitor import _reencoded
 
 from amparo import accountability as acc
+from amparo.accountability import _repo
 from amparo.runtime import Amparo
 from amparo.scan import ScanRecord, new_scan_id
+from amparo.store import PlatformRow, SightingRow
 
 HOUR = dt.timedelta(hours=1)
 
@@ -84,10 +87,6 @@ def test_a_sighting_of_a_copy_links_itself(
 def test_the_noticed_items_are_read_through_their_index(amparo: Amparo) -> None:
     """Every scan's group commit reads the noticed items: 20 of 20,000 sightings here. The
     read goes through the partial index of noticed sightings, not over all of them."""
-    from sqlalchemy import event, insert, text
-
-    from amparo.accountability import _repo
-    from amparo.store import PlatformRow, SightingRow
 
     def row(i: int) -> dict[str, object]:
         return {
