@@ -167,3 +167,49 @@ def test_a_concurrent_add_is_not_blocked_for_the_whole_import(amparo: Amparo) ->
     assert finished_at and finished_at[0] < ended
     with amparo.session() as s:
         assert banks.bank_sizes(s) == {"BIG": 300, "OTHER": 1}
+
+
+def test_batches_written_at_once_upsert_as_one_writer_would(amparo: Amparo) -> None:
+    """On PostgreSQL an import writes two batches at once. A hash in two neighbouring
+    batches still makes one entry, and an entry found by two of them (its pdq in one, its
+    md5 in the next) is changed by one after the other, as a single writer would."""
+    pdq, md5 = "ab" * 32, "cd" * 16
+    with amparo.session() as s:
+        banks.create_bank(s, "LIST")
+        banks.add_entry(s, "LIST", NewEntry(signals={"pdq": pdq, "md5": md5}, source="cli"))
+    rows = [f"{1:032x},,", f",{pdq},A1", f"{md5},,B2", f"{2:032x},,"]
+    rows += [f"{i:032x},," for i in range(3, 9)] * 2  # each twice, in neighbouring batches
+    text = "md5,pdq,category\n" + "".join(r + "\n" for r in rows)
+    result = banks.import_entries(amparo.session, "LIST", _lines(text), "csv", batch_size=2)
+    assert (result.counts.added, result.counts.updated, result.counts.unchanged) == (9, 1, 6)
+    state = _state(amparo, "LIST")
+    assert state[0][1:4] == ({"pdq": pdq}, None, "A1")  # the curated entry, updated in place
+    assert sorted(e[1]["md5"] for e in state[1:]) == sorted(
+        [md5] + [f"{i:032x}" for i in range(1, 9)]
+    )
+    again = banks.import_entries(amparo.session, "LIST", _lines(text), "csv", batch_size=2)
+    assert again.counts.added == 0 and _state(amparo, "LIST") == state
+
+
+def test_each_entries_add_record_names_its_batch_alone(amparo: Amparo) -> None:
+    """Batches written at once draw their ids apart: every ``entries.add`` record's id
+    range holds its own entries and no other batch's, and its digest is theirs."""
+    with amparo.session() as s:
+        banks.create_bank(s, "LIST")
+    text = _csv(range(300), with_source_id=False)
+    banks.import_entries(amparo.session, "LIST", _lines(text), "csv", batch_size=7)
+    with amparo.session() as s:
+        records = [
+            json.loads(r)["data"]
+            for r in s.scalars(
+                select(LedgerEntryRow.record).where(LedgerEntryRow.kind == "entries.add")
+            )
+        ]
+        entries = {e.id: e for e in banks.list_entries(s, "LIST", limit=10_000)}
+    assert sum(r["count"] for r in records) == 300
+    for r in records:
+        ids = [i for i in entries if r["first_entry_id"] <= i <= r["last_entry_id"]]
+        assert len(ids) == r["count"]
+        batch = [entries[i] for i in ids]
+        rows = [(e.id, e.source, e.source_id, e.category, e.tags, e.signals) for e in batch]
+        assert banks.entries_digest(rows) == r["digest"]

@@ -3,13 +3,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from amparo import banks
-from amparo.banks import NewEntry
+from amparo.banks import NewEntry, _repo
 from amparo.errors import ConflictError, InputError, NotFoundError
 from amparo.runtime import Amparo
 from amparo.store import create_engine_for
@@ -163,3 +163,30 @@ def test_a_followers_poll_reads_the_change_index_without_statistics(pg_url: str)
         with engine.begin() as conn:
             conn.execute(text("TRUNCATE changes"))
         engine.dispose()
+
+
+_source_ids = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=8
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(stored=st.lists(_source_ids, max_size=6, unique=True), asked=st.lists(_source_ids))
+def test_entries_are_found_by_any_source_id_text(
+    amparo: Amparo, stored: list[str], asked: list[str]
+) -> None:
+    """Source ids are sent to PostgreSQL as one array literal: quotes, backslashes, commas,
+    braces, spaces and NULL-like words find exactly the entries that hold them."""
+    with amparo.session() as s:
+        banks.delete_bank(s, "IDS")
+        bank = banks.create_bank(s, "IDS")
+        for n, sid in enumerate(stored):
+            banks.add_entry(
+                s, "IDS", NewEntry(signals={"md5": f"{n:032x}"}, source="feed", source_id=sid)
+            )
+    wanted = asked + stored[::2] + ['{"a",b}', "NULL", " x ", "\\"]
+    with amparo.session() as s:
+        found = _repo.entries_by_source(s, bank.id, "feed", wanted)
+    assert set(found) == set(stored) & set(wanted)

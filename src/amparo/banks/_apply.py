@@ -17,7 +17,7 @@ disable (``import --replace``). One event per batch and per kind of change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Literal
@@ -95,24 +95,19 @@ def apply_batch(
     items: Sequence[NewEntry | Retraction],
     seen_at: datetime,
     unusable: int = 0,
+    settle: Callable[[], object] | None = None,
 ) -> ApplyCounts:
     """Apply one batch of items to the bank (see the module docstring). ``source`` names the
     list (retractions are of it, and the batch's events); each entry keeps its own source.
     ``unusable`` counts items of the batch the list holds but Amparo cannot match (they are
-    passed as retractions)."""
-    wanted: dict[str, list[str]] = {}
-    for i in items:
-        if i.source_id is not None:
-            wanted.setdefault(_source_of(i, source), []).append(i.source_id)
-    by_source = {
-        (src, sid): row
-        for src, ids in wanted.items()
-        for sid, row in _repo.entries_by_source(uow, bank_id, src, ids).items()
-    }
-    keyless = [i for i in items if isinstance(i, NewEntry) and i.source_id is None]
-    by_signal = _repo.entries_by_signals(
-        uow, bank_id, [pair for i in keyless for pair in i.signals.items()]
-    )
+    passed as retractions). ``settle``, when given, is called before writing if the batch
+    holds entries already in the bank, and they are read again after it: an import that
+    writes two batches at once waits there for the one before (see
+    :func:`amparo.banks.import_entries`), so that no two writers change the same entry."""
+    by_source, by_signal = _existing(uow, bank_id, source, items)
+    if settle is not None and (by_source or by_signal):
+        settle()
+        by_source, by_signal = _existing(uow, bank_id, source, items)
     gone: list[EntryRow] = []
     new: list[NewEntry] = []
     updated: list[tuple[EntryRow, NewEntry]] = []
@@ -151,6 +146,27 @@ def apply_batch(
         unchanged=len(seen),
         unusable=unusable,
     )
+
+
+def _existing(
+    uow: UnitOfWork, bank_id: int, source: str, items: Sequence[NewEntry | Retraction]
+) -> tuple[dict[tuple[str, str], EntryRow], dict[tuple[str, str], EntryRow]]:
+    """The bank's entries the items name: by (source, source id), and by (type, value) of
+    the signals of items without a source id."""
+    wanted: dict[str, list[str]] = {}
+    for i in items:
+        if i.source_id is not None:
+            wanted.setdefault(_source_of(i, source), []).append(i.source_id)
+    by_source = {
+        (src, sid): row
+        for src, ids in wanted.items()
+        for sid, row in _repo.entries_by_source(uow, bank_id, src, ids).items()
+    }
+    keyless = [i for i in items if isinstance(i, NewEntry) and i.source_id is None]
+    by_signal = _repo.entries_by_signals(
+        uow, bank_id, [pair for i in keyless for pair in i.signals.items()]
+    )
+    return by_source, by_signal
 
 
 def sweep(

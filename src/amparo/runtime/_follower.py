@@ -19,8 +19,8 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from amparo import auth, banks
 from amparo.auth import Keyring
+from amparo.collector import collector_paused
 from amparo.matching import Catalog, EntryInfo, Matcher, SignalIndex
 from amparo.runtime._snapshot import load_snapshot, save_snapshot
 from amparo.signals import SIGNAL_TYPES
@@ -40,24 +41,6 @@ log = logging.getLogger(__name__)
 
 Sessions = Callable[[], AbstractContextManager[Session]]
 _REPLAY_WINDOW = 1000
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the length of a load from the database.
-
-    A load makes millions of objects that live until it ends (rows, hex strings, entries)
-    and no cycles; each of them made the collector scan all the others again and again: a
-    first load of 1M signals took 16.3 s with it and 6.5 s without (BENCHMARKS.md). It is
-    turned back on, with whatever it found off, when the load ends or fails.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -156,7 +139,7 @@ class CatalogFollower:
         if self._snapshot_dir is not None and self._load_snapshot(self._snapshot_dir):
             log.info("catalog loaded from its snapshot in %.1f s", time.monotonic() - started)
             return
-        with _collector_paused():
+        with collector_paused():
             self._load_from_database(started)
 
     def _load_from_database(self, started: float) -> None:
