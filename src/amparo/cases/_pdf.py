@@ -11,8 +11,6 @@ import textwrap
 from collections.abc import Sequence
 from datetime import datetime
 
-from fpdf import FPDF
-
 from amparo.cases.base import EvidenceInfo, ItemInfo, TimelineEvent
 
 __all__ = ["summary_pdf"]
@@ -36,6 +34,10 @@ def summary_pdf(
     items: Sequence[tuple[ItemInfo, Sequence[EvidenceInfo], Sequence[TimelineEvent]]],
 ) -> bytes:
     """The summary as PDF bytes."""
+    # Imported here: fpdf (with fontTools) is a fifth of every command's start-up time, and
+    # only case exports use it.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_creation_date(exported_at)
     pdf.set_title(_latin1(f"Case {case_name}"))
