@@ -16,11 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     String,
-    any_,
-    bindparam,
-    cast,
     delete,
     func,
     insert,
@@ -29,10 +27,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.types import NullType
 
 from amparo.banks._model import Bank, Entry, NewEntry
 from amparo.errors import NotFoundError
@@ -427,27 +423,36 @@ def entries_by_source(
     """The bank's entries of ``source`` with these source ids, by source id."""
     if not source_ids:
         return {}
-    rows = session.scalars(
-        select(EntryRow)
-        .options(selectinload(EntryRow.signals))
-        .where(
-            EntryRow.bank_id == bank_id,
-            EntryRow.source == source,
-            _one_of(session, EntryRow.source_id, source_ids),
+    if session.get_bind().dialect.name == "postgresql":
+        found: Any = EntryRow.id.in_(
+            _PG_SOURCE_OWNERS.bindparams(
+                ids=_pg_array(source_ids), bank=bank_id, source=source
+            ).columns(id=BigInteger)
         )
-    )
+    else:
+        found = (
+            (EntryRow.bank_id == bank_id)
+            & (EntryRow.source == source)
+            & EntryRow.source_id.in_(source_ids)
+        )
+    rows = session.scalars(select(EntryRow).options(selectinload(EntryRow.signals)).where(found))
     return {r.source_id: r for r in rows if r.source_id is not None}
 
 
-def _one_of(session: Session, column: Any, values: Sequence[str]) -> Any:
-    """``column IN values``; on PostgreSQL as ``= ANY(array)``: one parameter instead of
-    thousands to send, parse and plan."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(cast(bindparam(None, _pg_array(values), type_=NullType()), _TEXTS))
-    return column.in_(values)
-
-
-_TEXTS = ARRAY(String())
+# Lookups of a batch's keys on PostgreSQL: one index probe per key, in a subquery that
+# OFFSET 0 keeps per key. Why not ``column = ANY(array)``: once a table holds ~1M rows,
+# PostgreSQL plans that as a (parallel) scan of the whole table: 105 ms for a batch of 5,000
+# hashes, against 24 ms for 5,000 probes, on both cores.
+_PG_SIGNAL_OWNERS = text(
+    "SELECT v.value, s.entry_id FROM unnest(CAST(:values AS VARCHAR[])) AS v(value) "
+    "CROSS JOIN LATERAL (SELECT entry_id FROM signals "
+    "WHERE signal_type = :type AND value = v.value OFFSET 0) AS s"
+)
+_PG_SOURCE_OWNERS = text(
+    "SELECT e.id FROM unnest(CAST(:ids AS VARCHAR[])) AS v(source_id) "
+    "CROSS JOIN LATERAL (SELECT id FROM entries WHERE bank_id = :bank "
+    "AND source = :source AND source_id = v.source_id OFFSET 0) AS e"
+)
 _ARRAY_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})
 
 
@@ -460,7 +465,7 @@ def _pg_array(values: Sequence[str]) -> str:
     if not values:
         return "{}"
     joined = '","'.join(values)
-    if "\\" in joined or '"' in joined:
+    if "\\" in joined or joined.count('"') != 2 * (len(values) - 1):  # beyond the separators
         joined = '","'.join(v.translate(_ARRAY_ESCAPES) for v in values)
     return '{"' + joined + '"}'
 
@@ -473,12 +478,15 @@ def entries_by_signals(
     for st, value in signals:
         by_type.setdefault(st, set()).add(value)
     owners: dict[int, list[tuple[str, str]]] = {}
+    pg = session.get_bind().dialect.name == "postgresql"
     for st, values in by_type.items():
         # Signals first, by the (type, value) index alone; most values of an import are new,
         # so the entries (and their bank) are read only for the few that are found.
         found = session.execute(
-            select(SignalRow.value, SignalRow.entry_id).where(
-                SignalRow.signal_type == st, _one_of(session, SignalRow.value, sorted(values))
+            _PG_SIGNAL_OWNERS.bindparams(values=_pg_array(sorted(values)), type=st)
+            if pg
+            else select(SignalRow.value, SignalRow.entry_id).where(
+                SignalRow.signal_type == st, SignalRow.value.in_(values)
             )
         )
         for value, entry_id in found:

@@ -107,7 +107,10 @@ class SignalRow(Base):
         BigInteger, ForeignKey("entries.id", ondelete="CASCADE"), index=True
     )
     signal_type: Mapped[str] = mapped_column(String(32))
-    value: Mapped[str] = mapped_column(String(128))
+    # Hex, compared byte by byte on PostgreSQL (migration 0012): faster index inserts.
+    value: Mapped[str] = mapped_column(
+        String(128).with_variant(String(128, collation="C"), "postgresql")
+    )
     quality: Mapped[int | None] = mapped_column(Integer)
 
     entry: Mapped[EntryRow] = relationship(back_populates="signals")
