@@ -16,6 +16,7 @@ RANKS = {
     "errors": 0,
     "events": 0,
     "config": 0,
+    "collector": 0,
     "inputs": 0,
     "store": 1,
     "media": 2,

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amparo import banks
+from amparo.banks._import import _plain_entries, _plain_hash_list
 from amparo.errors import ImportRowsError, InputError
 from amparo.runtime import Amparo
 
@@ -189,3 +190,43 @@ def test_hash_list_csv_reads_as_the_general_path_does(header: str, rows: list[li
     text = header + "\n" + "".join(",".join(r) + "\n" for r in rows)
     lines = text.splitlines(keepends=True)
     assert list(banks.parse_csv(iter(lines))) == _reference_csv(text)
+
+
+_LINE = st.one_of(
+    st.just("ab" * 32),
+    st.just("AB" * 32),
+    st.just("00" * 16),
+    st.just(" " + "0f" * 32),
+    st.just("0f" * 31),
+    st.just(""),
+    st.just('"' + "ab" * 32 + '"'),
+    st.text(alphabet="0123456789abcdefABCDEF \r", min_size=30, max_size=66),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["pdq", "md5", "PDQ ", "sha256", "pdq,md5", '"pdq"']),
+    st.lists(_LINE, max_size=12),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
+def test_a_plain_hash_file_skips_the_check_and_imports_what_the_general_path_would(
+    header: str, rows: list[str], newline: str, last_newline: bool
+) -> None:
+    """A one-column file of hashes alone is checked by one regular expression; it must be
+    taken for one only when the general path finds no bad row, and then give its entries."""
+    text = newline.join([header, *rows]) + (newline if last_newline else "")
+    lines = text.splitlines(keepends=True)
+    general = list(banks.parse_csv(iter(lines)))
+    plain = _plain_hash_list(lambda: iter(lines))
+    if plain is None:
+        return
+    assert all(not isinstance(r, str) for _, r in general), general
+    assert plain == (header.strip().lower(), len(general))
+    assert list(_plain_entries(lambda: iter(lines), plain[0])) == [r for _, r in general]
+
+
+def test_a_plain_hash_file_is_taken_for_one() -> None:
+    text = "pdq\r\n" + "AB" * 32 + "\r\n" + "0f" * 32
+    assert _plain_hash_list(lambda: iter(text.splitlines(keepends=True))) == ("pdq", 2)

@@ -30,10 +30,12 @@ time are exported as disabled; metadata and media URIs are not part of the forma
 from __future__ import annotations
 
 import csv
+import functools
 import gc
 import io
 import itertools
 import json
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -257,6 +259,43 @@ def parse_jsonl(lines: Iterable[str]) -> Iterator[Row]:
         yield _checked(row_no, obj)
 
 
+def _plain_hash_list(open_lines: Callable[[], Iterable[str]]) -> tuple[str, int] | None:
+    """(signal type, rows) for a CSV of one signal-type column whose every row is a hash of
+    that type (most hash lists), else None: such a file has no bad row to find.
+
+    Why not the general check: it costs ~4 us a row in Python; one regular expression over
+    blocks of lines, in C, costs a fortieth of that. Any other file (a blank line, quotes,
+    spaces, another column) goes the general way."""
+    lines = iter(open_lines())
+    signal = SIGNAL_TYPES.get(next(lines, "").strip().lower())
+    if signal is None:
+        return None
+    rows = 0
+    while block := list(itertools.islice(lines, 50_000)):
+        if not _hashes_pattern(signal.hex_length).fullmatch("".join(block)):
+            return None
+        rows += len(block)
+    return signal.name, rows
+
+
+@functools.cache
+def _hashes_pattern(length: int) -> re.Pattern[str]:
+    """Lines of ``length`` hex digits, each ending in a line break but perhaps the last."""
+    line = f"[0-9A-Fa-f]{{{length}}}"
+    return re.compile(rf"(?:{line}\r?\n)*{line}(?:\r?\n)?")
+
+
+def _plain_entries(open_lines: Callable[[], Iterable[str]], signal_type: str) -> Iterator[NewEntry]:
+    """The entries of a file :func:`_plain_hash_list` accepted (a line that is no longer a
+    hash, the file having changed since, is skipped as a bad row would be)."""
+    valid = _hashes_pattern(SIGNAL_TYPES[signal_type].hex_length).fullmatch
+    lines = iter(open_lines())
+    next(lines, None)
+    for line in lines:
+        if valid(line):
+            yield NewEntry(signals={signal_type: line.rstrip().lower()}, source="import")
+
+
 def _keys(batch: Sequence[NewEntry]) -> frozenset[tuple[str, str, str]]:
     """What an entry of the batch may be found by: its signals and its source id."""
     keys = {("signal", st, value) for new in batch for st, value in new.signals.items()}
@@ -291,18 +330,23 @@ def import_entries(
         bank_id = _repo.bank_row(uow, bank_name).id
         writers = _repo.bulk_writers(uow)
     bad: list[tuple[int, str]] = []
-    total = 0
-    for n, r in read_entries(open_lines, fmt):
-        if isinstance(r, str):
-            bad.append((n, r))
-        else:
-            total += 1
-    if bad and not skip_bad_rows:
-        raise ImportRowsError(bad)
+    plain = _plain_hash_list(open_lines) if fmt == "csv" else None
+    if plain is not None:
+        signal_type, total = plain
+        good: Iterator[NewEntry] = _plain_entries(open_lines, signal_type)
+    else:
+        total = 0
+        for n, r in read_entries(open_lines, fmt):
+            if isinstance(r, str):
+                bad.append((n, r))
+            else:
+                total += 1
+        if bad and not skip_bad_rows:
+            raise ImportRowsError(bad)
+        good = (r for _, r in read_entries(open_lines, fmt) if not isinstance(r, str))
     if progress is not None:
         progress(0, total)
     started = utcnow()
-    good = (r for _, r in read_entries(open_lines, fmt) if not isinstance(r, str))
 
     def write(
         batch: list[NewEntry], analyse: bool, before: Future[ApplyCounts] | None
