@@ -7,12 +7,15 @@ FILE.csv`` timed from launch to exit, the process's CPU time (user + system, fro
 ``/proc``: the server's live processes plus the backends it reaped). Sides alternate
 (A B A B ...) so that drift on a shared machine falls on both.
 
-The peer is Amparo itself at another revision (``--against SRC``, a ``src`` folder of a
-checkout, e.g. ``git worktree add /tmp/old REV``): the ratio says what a change did. The
-import against HMA's exchange fetch is in ``bench/bench_http.py`` (same rows, same run).
+Peers, in the same run: with ``--hma``, HMA's bulk path (a hash-list exchange fetched by
+``flask fetch``, then ``flask build_indices``: ``bench/setup_hma_peer.sh load N``, HMA
+installed beforehand with ``bench/setup_hma_peer.sh install``), in rows/s to matchable, each
+round on PostgreSQL; with ``--against SRC`` (a ``src`` folder of another checkout, e.g.
+``git worktree add /tmp/old REV``), Amparo at another revision: the ratio says what a
+change did.
 
 Run:  .venv/bin/python bench/bench_import.py [--rows 1000000] [--rounds 2] [--db postgres]
-      [--against /tmp/old/src] [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
+      [--hma] [--against /tmp/old/src] [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -102,12 +106,25 @@ def one_import(
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
+def hma_load(rows: int) -> float:
+    """HMA's rows/s to matchable for ``rows`` hashes (``setup_hma_peer.sh load``)."""
+    script = Path(__file__).with_name("setup_hma_peer.sh")
+    out = subprocess.run(
+        [str(script), "load", str(rows)], capture_output=True, text=True, check=True
+    ).stdout
+    found = re.search(r"total [\d.]+ s \(([\d,]+) rows/s to matchable\)", out)
+    if found is None:
+        raise RuntimeError(f"unexpected output of setup_hma_peer.sh load: {out!r}")
+    return float(found.group(1).replace(",", ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--db", choices=["postgres", "sqlite", "both"], default="postgres")
     parser.add_argument("--against", metavar="SRC", help="another Amparo's src folder")
+    parser.add_argument("--hma", action="store_true", help="time HMA's load too (PostgreSQL)")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -131,12 +148,18 @@ def main() -> None:
                         f"PostgreSQL {r['postgres_cpu_s']:.1f} s)",
                         flush=True,
                     )
+                if args.hma and db == "postgres":
+                    rate = hma_load(args.rows)
+                    results.setdefault("hma", []).append({"rows_per_s": rate})
+                    print(f"{db} round {n + 1} HMA: {rate:,.0f} rows/s to matchable", flush=True)
             median = {
                 s: statistics.median(x["rows_per_s"] for x in rs) for s, rs in results.items()
             }
             line = f"{db}: {args.rows:,} rows, median {median['amparo']:,.0f} rows/s"
             if "against" in median:
                 line += f"; {median['amparo'] / median['against']:.2f}x the other revision"
+            if "hma" in median:
+                line += f"; {median['amparo'] / median['hma']:.1f}x HMA's"
             print(line, flush=True)
 
 
