@@ -201,8 +201,9 @@ def import_(
     With bad rows nothing is imported (their row numbers are printed) unless
     --skip-bad-rows. Importing is an upsert: a row updates the entry with its source and
     source_id (or, without one, the entry holding one of its hashes), so importing a file
-    again changes nothing. Rows are committed in batches of 5,000, so other writers are
-    not held up; an interrupted import is finished by running it again.
+    again changes nothing. Rows are committed in batches of 5,000 (on PostgreSQL, two
+    written at once), so other writers are not held up; an interrupted import is finished
+    by running it again.
 
     Examples:
 
