@@ -9,17 +9,18 @@ import random
 import threading
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from amparo import banks
 from amparo.banks import NewEntry
 from amparo.matching import EntryInfo, Query
 from amparo.runtime import Amparo
-from amparo.runtime._follower import CatalogFollower
+from amparo.runtime._follower import CatalogFollower, _parts, _unread
 from amparo.signals import pdq_distance
 from amparo.store import BankRow, ChangeRow, EntryRow, SignalRow, UnitOfWork, utcnow
 
@@ -208,3 +209,78 @@ def test_a_server_s_follower_freezes_the_heap_before_it_is_ready(amparo: Amparo)
         assert frozen_when_ready[0] > 0
     finally:
         gc.unfreeze()
+
+
+@settings(max_examples=200)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["signal+", "signal-", "entry"]), st.integers(1, 50), st.integers(0, 30)
+        ),
+        max_size=30,
+    ),
+    span=st.integers(1, 60),
+)
+def test_a_poll_is_applied_in_parts_of_bounded_span(
+    rows: list[tuple[str, int, int]], span: int
+) -> None:
+    changes = [
+        (seq, kind, first, first + (extra if kind == "signal+" else 0))
+        for seq, (kind, first, extra) in enumerate(rows, start=1)
+    ]
+    parts = list(_parts(changes, span))
+    assert [c for part in parts for c in part] == changes
+    for part in parts:
+        size = sum(c[3] - c[2] + 1 for c in part)
+        assert size <= span or len(part) == 1
+
+
+@settings(max_examples=200)
+@given(
+    runs=st.lists(st.tuples(st.integers(1, 200), st.integers(0, 20)), max_size=8),
+    loaded=st.sets(st.integers(1, 230)),
+)
+def test_a_replay_after_a_load_reads_only_what_the_load_did_not(
+    runs: list[tuple[int, int]], loaded: set[int]
+) -> None:
+    spans = [(a, a + n) for a, n in runs]
+    held = np.array(sorted(loaded), dtype=np.int64)
+    wanted = [i for a, b in spans for i in range(a, b + 1) if i not in loaded]
+    assert _unread(spans, held) == [(i, i) for i in wanted]
+
+
+def test_an_import_batch_is_one_change_row_and_followers_read_it_by_range(
+    amparo: Amparo,
+) -> None:
+    """A batch of 7 hashes is one ``signal+`` row naming its run of signal ids; a follower
+    that was running applies it, and one loading afresh afterwards does not read the
+    batches again in its replay (the load read them)."""
+    with amparo.session() as s:
+        banks.create_bank(s, "RUNS")
+    running = CatalogFollower(amparo.sessions)
+    running.ensure_loaded()
+    before = banks.newest_change(amparo.sessions())
+    values = [f"{i:064x}" for i in range(1, 36)]
+    text = "pdq\n" + "".join(v + "\n" for v in values)
+    banks.import_entries(
+        amparo.session, "RUNS", lambda: iter(text.splitlines(keepends=True)), "csv", batch_size=7
+    )
+    with amparo.session() as s:
+        feed = banks.changes_after(s, before)
+    assert [kind for _, kind, _, _ in feed] == ["signal+"] * 5
+    assert sum(last - first + 1 for _, _, first, last in feed) == 35
+    running.sync()
+    assert [r[0][1] for r in running.matcher.indexes["pdq"].query_many(values, radius=0)] == [
+        0
+    ] * 35
+    fresh = CatalogFollower(amparo.sessions)
+    statements: list[str] = []
+    engine = amparo.sessions().get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        fresh.ensure_loaded()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(fresh.matcher.indexes["pdq"]) == 35
+    assert not [q for q in statements if "BETWEEN" in q], statements

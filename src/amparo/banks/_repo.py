@@ -112,6 +112,29 @@ def log_change(session: Session, kind: str, object_ids: Iterable[int]) -> None:
         session.execute(insert(ChangeRow), rows)
 
 
+def _log_added(session: Session, signal_ids: Sequence[int]) -> None:
+    """Append the addition of these signals to the change feed: one row per run of
+    consecutive ids (a batch's ids are one run unless another writer drew in between)."""
+    now = utcnow()
+    rows = [
+        {"kind": "signal+", "object_id": a, "last_id": b, "created_at": now}
+        for a, b in _runs(sorted(signal_ids))
+    ]
+    if rows:
+        session.execute(insert(ChangeRow), rows)
+
+
+def _runs(ids: Sequence[int]) -> list[tuple[int, int]]:
+    """Ascending ids as runs of consecutive ids, (first, last) each."""
+    runs: list[tuple[int, int]] = []
+    for i in ids:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
 # -- banks -------------------------------------------------------------------------------
 
 
@@ -243,8 +266,9 @@ def _sqlite_entries(session: Session, bank_id: int, batch: Sequence[NewEntry]) -
         )
         signal_ids = _last_ids(session, "signals", len(signals))
         conn.exec_driver_sql(
-            "INSERT INTO changes (kind, object_id, created_at) VALUES ('signal+', ?, ?)",
-            [(sid, stamp) for sid in signal_ids],
+            "INSERT INTO changes (kind, object_id, last_id, created_at) "
+            "VALUES ('signal+', ?, ?, ?)",
+            [(first, last, stamp) for first, last in _runs(signal_ids)],
         )
     return ids
 
@@ -319,7 +343,7 @@ def _copy_entries(session: Session, bank_id: int, batch: Sequence[NewEntry]) -> 
         f"{sid}\t{eid}\t{st}\t{value}\t{_NULL if quality is None else quality}\n"
         for sid, (eid, st, value, quality) in zip(signal_ids, signals, strict=True)
     )
-    changes = "".join(f"signal+\t{sid}\t{stamp}\n" for sid in signal_ids)
+    changes = "".join(f"signal+\t{a}\t{b}\t{stamp}\n" for a, b in _runs(signal_ids))
     cursor = session.connection().connection.cursor()
     for statement, data in (
         (
@@ -328,7 +352,7 @@ def _copy_entries(session: Session, bank_id: int, batch: Sequence[NewEntry]) -> 
             entries,
         ),
         ("COPY signals (id, entry_id, signal_type, value, quality) FROM STDIN", rows),
-        ("COPY changes (kind, object_id, created_at) FROM STDIN", changes),
+        ("COPY changes (kind, object_id, last_id, created_at) FROM STDIN", changes),
     ):
         with cursor.copy(statement) as copy:
             copy.write(data)
@@ -366,7 +390,7 @@ def _insert_signals(session: Session, entries: Sequence[tuple[int, NewEntry]]) -
         signal_ids = session.scalars(
             insert(SignalRow).returning(SignalRow.id, sort_by_parameter_order=True), rows
         )
-        log_change(session, "signal+", list(signal_ids))
+        _log_added(session, list(signal_ids))
 
 
 def replace_signals(session: Session, row: EntryRow, new: NewEntry) -> None:
@@ -605,14 +629,23 @@ def iter_catalog(session: Session, *, batch: int = 100_000) -> Iterator[list[Cat
         after = int(rows[-1][0])
 
 
-def catalog_signals(session: Session, signal_ids: Sequence[int]) -> list[CatalogSignal]:
-    """These signals with their entries; gone ones are absent."""
+def catalog_signals(
+    session: Session, runs: Sequence[tuple[int, int]], *, page: int = 5000
+) -> list[CatalogSignal]:
+    """The signals of these runs of ids ((first, last), as the change feed names them) with
+    their entries; gone ones are absent. Lone ids are read by list, runs by id range."""
     out: list[CatalogSignal] = []
-    for start in range(0, len(signal_ids), 1000):
+    lone = [a for a, b in runs if a == b]
+    ranges = [
+        (lo, min(b, lo + page - 1)) for a, b in runs if a != b for lo in range(a, b + 1, page)
+    ]
+    conditions = [SignalRow.id.in_(lone[i : i + 1000]) for i in range(0, len(lone), 1000)]
+    conditions += [SignalRow.id.between(lo, hi) for lo, hi in ranges]
+    for condition in conditions:
         rows = session.execute(
             select(*_CATALOG_COLUMNS)
             .join(EntryRow, SignalRow.entry_id == EntryRow.id)
-            .where(SignalRow.id.in_(signal_ids[start : start + 1000]))
+            .where(condition)
         )
         out.extend(_catalog_signal(r) for r in rows)
     return out
@@ -653,15 +686,21 @@ cost a few ms."""
 
 def changes_after(
     session: Session, seq: int, *, limit: int = CHANGES_BATCH
-) -> list[tuple[int, str, int]]:
-    """(seq, kind, object id) of the changes after ``seq``, in order, ``limit`` at most."""
+) -> list[tuple[int, str, int, int]]:
+    """(seq, kind, object id, last id) of the changes after ``seq``, in order, ``limit`` at
+    most. The last id is the object id but for a ``signal+`` row naming a run of signals."""
     rows = session.execute(
-        select(ChangeRow.seq, ChangeRow.kind, ChangeRow.object_id)
+        select(
+            ChangeRow.seq,
+            ChangeRow.kind,
+            ChangeRow.object_id,
+            func.coalesce(ChangeRow.last_id, ChangeRow.object_id),
+        )
         .where(ChangeRow.seq > seq)
         .order_by(ChangeRow.seq)
         .limit(limit)
     )
-    return [(int(a), str(b), int(c)) for a, b, c in rows]
+    return [(int(a), str(b), int(c), int(d)) for a, b, c, d in rows]
 
 
 def change_time(session: Session, upto_seq: int | None) -> int:

@@ -19,12 +19,13 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from amparo import auth, banks
@@ -41,6 +42,40 @@ log = logging.getLogger(__name__)
 
 Sessions = Callable[[], AbstractContextManager[Session]]
 _REPLAY_WINDOW = 1000
+
+
+_APPLY_SPAN = 10_000
+"""Signals a follower reads and applies at once: a poll's changes are applied in parts of at
+most this many (a change row may name a run of a whole import batch)."""
+
+
+def _parts(
+    rows: Sequence[tuple[int, str, int, int]], span: int = _APPLY_SPAN
+) -> Iterator[list[tuple[int, str, int, int]]]:
+    """``rows`` in order, in parts naming at most ``span`` signals (one bigger run alone)."""
+    part: list[tuple[int, str, int, int]] = []
+    size = 0
+    for row in rows:
+        n = row[3] - row[2] + 1 if row[1] == "signal+" else 1
+        if part and size + n > span:
+            yield part
+            part, size = [], 0
+        part.append(row)
+        size += n
+    if part:
+        yield part
+
+
+def _unread(
+    runs: Sequence[tuple[int, int]], loaded: npt.NDArray[np.int64]
+) -> list[tuple[int, int]]:
+    """The ids of these runs that ``loaded`` (ascending) lacks, as lone ids."""
+    if not runs:
+        return []
+    ids = np.concatenate([np.arange(a, b + 1, dtype=np.int64) for a, b in runs])
+    at = np.minimum(np.searchsorted(loaded, ids), max(len(loaded) - 1, 0))
+    held = loaded[at] == ids if len(loaded) else np.zeros(len(ids), dtype=bool)
+    return [(int(i), int(i)) for i in ids[~held]]
 
 
 @dataclass(frozen=True)
@@ -181,7 +216,7 @@ class CatalogFollower:
         self._now_ready()
         self.loaded_from = "database"
         self._last_sync = time.monotonic()
-        self._sync_locked(replay=True)
+        self._sync_locked(loaded=np.array(signal_ids, dtype=np.int64))
         self._applied_since_save = len(signal_ids) + 1  # worth saving: the next start is fast
         log.info(
             "catalog loaded: %d signals of %d entries in %.1f s",
@@ -250,16 +285,18 @@ class CatalogFollower:
 
     # -- following ------------------------------------------------------------------------
 
-    def _sync_locked(self, *, replay: bool = False) -> int:
+    def _sync_locked(self, *, loaded: npt.NDArray[np.int64] | None = None) -> int:
+        """Apply the changes after the watermark. ``loaded``: the ids of the signals a load
+        from the database has just read, ascending; the replay of the window before its
+        watermark (see :meth:`_load_from_database`) reads only the signals it did not."""
         applied = 0
         while True:
             with self._sessions() as session:
                 rows = banks.changes_after(session, self._watermark)
-                fresh = [
-                    (seq, kind, oid) for seq, kind, oid in rows if seq not in self._applied_above
-                ]
-                self._apply(session, fresh, replay)
-            self._applied_above.update(seq for seq, _, _ in fresh)
+                fresh = [row for row in rows if row[0] not in self._applied_above]
+                for part in _parts(fresh):
+                    self._apply(session, part, loaded)
+            self._applied_above.update(row[0] for row in fresh)
             applied += len(fresh)
             self._applied_since_save += len(fresh)
             if rows:
@@ -270,10 +307,19 @@ class CatalogFollower:
         self._last_sync = time.monotonic()
         return applied
 
-    def _apply(self, session: Session, rows: Sequence[tuple[int, str, int]], replay: bool) -> None:
+    def _apply(
+        self,
+        session: Session,
+        rows: Sequence[tuple[int, str, int, int]],
+        loaded: npt.NDArray[np.int64] | None,
+    ) -> None:
         by_kind: dict[str, list[int]] = defaultdict(list)
-        for _, kind, object_id in rows:
-            by_kind[kind].append(object_id)
+        runs: list[tuple[int, int]] = []
+        for _, kind, first, last in rows:
+            if kind == "signal+":
+                runs.append((first, last))
+            else:
+                by_kind[kind].append(first)
         catalog, indexes = self.matcher.catalog, self.matcher.indexes
         if "bank" in by_kind:
             catalog.set_banks(banks.catalog_banks(session))
@@ -286,7 +332,9 @@ class CatalogFollower:
             for index in indexes.values():
                 index.remove(removed)
             catalog.drop_signals(removed)
-        added = banks.catalog_signals(session, by_kind.get("signal+", []))
+        added = banks.catalog_signals(
+            session, _unread(runs, loaded) if loaded is not None else runs
+        )
         if added:
             catalog.put_entries(entry for _, _, _, entry in added)
             catalog.put_signals((sid, entry.entry_id) for sid, _, _, entry in added)
@@ -296,7 +344,7 @@ class CatalogFollower:
             for st, pairs in by_type.items():
                 index = indexes[st]
                 new_ids = [sid for sid, _ in pairs]
-                if replay:  # a signal's value never changes: remove-then-add is idempotent
+                if loaded is not None:  # a value never changes: remove-then-add is idempotent
                     index.remove(new_ids)
                 index.add(new_ids, [value for _, value in pairs])
         if "entry-" in by_kind:

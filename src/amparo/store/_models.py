@@ -120,9 +120,10 @@ class ChangeRow(Base):
     """The change feed: one row per change that lookups must see, in commit order.
 
     ``kind`` is ``signal+`` / ``signal-`` (a signal added or removed; ``object_id`` is the
-    signal's id), ``entry`` / ``entry-`` (an entry's state or description changed, or it was
-    deleted), ``bank`` (a bank was made, changed or deleted) or ``key`` (an API key was
-    created or revoked). In-memory
+    signal's id; a ``signal+`` row with ``last_id`` stands for the run of signals
+    ``object_id``..``last_id`` added together), ``entry`` / ``entry-`` (an entry's state or
+    description changed, or it was deleted), ``bank`` (a bank was made, changed or deleted)
+    or ``key`` (an API key was created or revoked). In-memory
     catalogs follow it by ``seq`` and re-read what changed.
     """
 
@@ -131,6 +132,7 @@ class ChangeRow(Base):
     seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
     object_id: Mapped[int] = mapped_column(BigInteger)
+    last_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
