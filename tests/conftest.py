@@ -26,6 +26,12 @@ PG_DB = f"amparo_test_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """The PostgreSQL server's admin URL, for a test that needs a database of its own."""
+    return PG_ADMIN
+
+
+@pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run, migrated once, dropped at the end."""
     try:

@@ -24,5 +24,18 @@ def upgrade() -> None:
     op.add_column("changes", sa.Column("last_id", sa.BigInteger(), nullable=True))
 
 
+# A run's signals after its first, one row each, for the code before runs (new sequence
+# numbers: re-applying an addition is harmless). Both databases take this recursive query.
+_EXPAND = sa.text(
+    "INSERT INTO changes (kind, object_id, created_at) "
+    "WITH RECURSIVE ids(id, last_id, created_at) AS ("
+    "SELECT object_id + 1, last_id, created_at FROM changes "
+    "WHERE kind = 'signal+' AND last_id > object_id "
+    "UNION ALL SELECT id + 1, last_id, created_at FROM ids WHERE id < last_id) "
+    "SELECT 'signal+', id, created_at FROM ids"
+)
+
+
 def downgrade() -> None:
+    op.execute(_EXPAND)
     op.drop_column("changes", "last_id")
