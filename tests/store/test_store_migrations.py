@@ -4,6 +4,8 @@ chain (several packages add migrations: a second head would fail ``upgrade head`
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -16,6 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from amparo.store import create_engine_for, metadata, migrate, utcnow
+from amparo.store._db import HEAD
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "src" / "amparo" / "store" / "migrations"
 
@@ -25,6 +28,21 @@ def test_the_migrations_form_one_chain() -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     heads = ScriptDirectory.from_config(cfg).get_heads()
     assert len(heads) == 1, f"several heads {heads}: set down_revision to the newest one"
+    assert heads == [HEAD], "name the newest migration file after its revision, numbered last"
+
+
+def test_a_database_at_the_newest_revision_is_opened_without_alembic(tmp_path: Path) -> None:
+    """Start-up checks the revision with one query; alembic is imported only to migrate."""
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = create_engine_for(url)
+    migrate(engine)
+    engine.dispose()
+    code = (
+        "import sys; from amparo.store import create_engine_for, migrate; "
+        f"migrate(create_engine_for({url!r})); print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize(
