@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from amparo import banks
@@ -129,17 +130,37 @@ def test_a_name_without_a_letter_is_refused(name: str) -> None:
         banks.check_bank_name(name)
 
 
+def _plan_of_last(
+    engine: Engine, marker: str, run: Callable[[Session], object], *settings: str
+) -> str:
+    """PostgreSQL's plan of the last statement naming ``marker`` that ``run`` sent, with
+    ``settings`` applied first."""
+    sent: list[tuple[str, object]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        if marker in statement:
+            sent.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with Session(engine) as session:
+            run(session)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    statement, params = sent[-1]
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        for setting in settings:
+            raw.execute(setting)  # type: ignore[arg-type]
+        return "\n".join(row[0] for row in raw.execute("EXPLAIN " + statement, params))
+
+
 @pytest.mark.postgres
 def test_a_followers_poll_reads_the_change_index_without_statistics(pg_url: str) -> None:
     """100k changes, never analyzed (a fresh import, autovacuum off): the poll reads the
     index from its watermark; it does not scan and sort the whole feed twice a second."""
     engine = create_engine_for(pg_url)
-    polls: list[tuple[str, object]] = []
-
-    def record(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
-        if "FROM changes" in statement:
-            polls.append((statement, params))
-
     try:
         with engine.begin() as conn:
             conn.execute(text("TRUNCATE changes"))
@@ -149,15 +170,11 @@ def test_a_followers_poll_reads_the_change_index_without_statistics(pg_url: str)
                     "SELECT 'signal+', g, now() FROM generate_series(1, 100000) g"
                 )
             )
-        event.listen(engine, "before_cursor_execute", record)
-        with Session(engine) as session:
+
+        def poll(session: Session) -> None:
             assert banks.changes_after(session, banks.newest_change(session)) == []
-        event.remove(engine, "before_cursor_execute", record)
-        statement, params = polls[-1]
-        with engine.connect() as conn:
-            raw = conn.connection.driver_connection
-            assert raw is not None
-            plan = "\n".join(row[0] for row in raw.execute("EXPLAIN " + statement, params))
+
+        plan = _plan_of_last(engine, "FROM changes", poll)
         assert "Index" in plan and "Seq Scan" not in plan, plan
     finally:
         with engine.begin() as conn:
@@ -172,12 +189,6 @@ def test_an_import_batch_probes_the_signal_index_of_a_big_table(pg_url: str) -> 
     ANY(5,000 values)`` as a scan of the whole table at 1M signals (or here, with random
     reads costed high), which made a 1M import's lookups four times slower."""
     engine = create_engine_for(pg_url)
-    statements: list[tuple[str, object]] = []
-
-    def record(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
-        if "FROM signals" in statement:
-            statements.append((statement, params))
-
     try:
         with engine.begin() as conn:
             bank = conn.execute(
@@ -203,18 +214,13 @@ def test_an_import_batch_probes_the_signal_index_of_a_big_table(pg_url: str) -> 
                 {"bank": bank},
             )
             conn.execute(text("ANALYZE signals, entries"))
-        event.listen(engine, "before_cursor_execute", record)
-        with Session(engine) as session:
+
+        def look_up(session: Session) -> None:
             wanted = [("pdq", f"{n:064x}") for n in range(5000)]
             assert _repo.entries_by_signals(session, bank, wanted) == {}
-        event.remove(engine, "before_cursor_execute", record)
-        statement, params = statements[-1]
-        with engine.connect() as conn:
-            raw = conn.connection.driver_connection
-            assert raw is not None
-            # Whatever the planner's costs: at 1M signals its defaults chose the scan.
-            raw.execute("SET random_page_cost = 40")
-            plan = "\n".join(row[0] for row in raw.execute("EXPLAIN " + statement, params))
+
+        # Whatever the planner's costs: at 1M signals its defaults chose the scan.
+        plan = _plan_of_last(engine, "FROM signals", look_up, "SET random_page_cost = 40")
         assert "Index" in plan and "Seq Scan" not in plan, plan
     finally:
         with engine.begin() as conn:

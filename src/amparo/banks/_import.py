@@ -322,8 +322,9 @@ def import_entries(
     batch_size: int = BATCH,
 ) -> ImportResult:
     """Check every row, then import in committed batches of ``batch_size`` rows (other
-    writers wait at most one batch). ``open_lines`` is called twice (two streaming passes:
-    checking, then importing; parsing again costs less than spooling checked rows);
+    writers wait at most one batch). ``open_lines`` is called two or three times (streaming
+    passes: a plain hash list is recognised, else checked row by row, then imported; parsing
+    again costs less than spooling checked rows);
     ``progress`` gets (rows applied, good rows in all) once the rows are checked and after
     each batch. On PostgreSQL two batches are written at once (see below); on SQLite, which
     has one writer, one."""
@@ -367,6 +368,13 @@ def import_entries(
     counts = ApplyCounts()
     written = analysed_at = 0
     in_flight: deque[tuple[Future[ApplyCounts], frozenset[tuple[str, str, str]]]] = deque()
+
+    def finish_oldest() -> None:
+        nonlocal counts
+        counts += in_flight.popleft()[0].result()
+        if progress is not None:
+            progress(counts.items, total)
+
     # The next batch is parsed on one thread while up to `writers` batches are written on
     # others, each in its own transaction: PostgreSQL stores one while Python makes the
     # next (a 300k import: 1.45x the rows/s of one writer). A batch naming a hash or source
@@ -386,9 +394,7 @@ def import_entries(
             keys = _keys(batch) if writers > 1 else frozenset()
             shared = any(not keys.isdisjoint(theirs) for _, theirs in in_flight)
             while in_flight and (shared or len(in_flight) >= writers):
-                counts += in_flight.popleft()[0].result()
-                if progress is not None:
-                    progress(counts.items, total)
+                finish_oldest()
             analyse = written >= 2 * analysed_at
             if analyse:
                 analysed_at = max(written, batch_size)
@@ -396,9 +402,7 @@ def import_entries(
             in_flight.append((pool.submit(write, batch, analyse, before), keys))
             written += len(batch)
         while in_flight:
-            counts += in_flight.popleft()[0].result()
-            if progress is not None:
-                progress(counts.items, total)
+            finish_oldest()
     disabled = 0
     while replace:
         with transactions() as uow:
