@@ -75,6 +75,16 @@ def test_an_import_with_a_field_over_the_csv_limit_names_the_row(env: Path) -> N
     assert r.exit_code == 0, r.output
 
 
+@pytest.mark.parametrize("first", [True, False])
+def test_an_import_of_a_file_that_is_not_utf8_says_so(env: Path, first: bool) -> None:
+    assert runner.invoke(app, ["bank", "create", "IMPORTED"]).exit_code == 0
+    data = b"\xff\xfe\xc0 binary" if first else f"md5\n{'1' * 32}\n".encode() + b"\xc0\xff\n"
+    (env / "list.csv").write_bytes(data)
+    r = runner.invoke(app, ["bank", "import", "IMPORTED", str(env / "list.csv")])
+    assert r.exit_code == 2 and "list.csv: not UTF-8 text" in r.output, r.output
+    assert "Traceback" not in r.output
+
+
 def test_a_deeply_nested_json_line_is_a_bad_row(env: Path) -> None:
     assert runner.invoke(app, ["bank", "create", "IMPORTED"]).exit_code == 0
     jsonl = env / "list.jsonl"
