@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import pytest
 from policy_helpers import BLOCK_CHAT, ai_png, ledger_records, photo
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from amparo import banks
+from amparo import banks, review
 from amparo.banks import NewEntry
 from amparo.config import Settings
 from amparo.matching import Query
@@ -155,6 +155,43 @@ def test_in_a_group_only_the_failing_scan_fails(with_effects: Runtime, recorder:
         ids = set(s.scalars(select(ScanRow.id)))
     assert {items[0].record.scan_id, items[2].record.scan_id} <= ids
     assert items[1].record.scan_id not in ids
+
+
+def test_a_groups_review_items_are_written_in_one_statement(amparo: Amparo) -> None:
+    # A /v1/match of 1,000 hashes with 100 matches is one group of 100 detections: their
+    # review items go in one INSERT, their ledger entries in another (on SQLite too, where
+    # asking for the rows back in order would make it one statement per row), each item's
+    # ledger event naming its own row.
+    from concurrent.futures import Future
+
+    from amparo.runtime._scan_writer import _Item
+
+    text = "[[rules]]\nname = 'watch'\nthen.review = { queue = 'all' }\n"
+    activate_policy(amparo, text, actor="t", source="p")
+    items: list[_Item] = []
+
+    def collect(record: ScanRecord, media: bytes | None = None) -> Future[None]:
+        items.append(_Item(record, Future(), media))
+        return items[-1].done
+
+    amparo.scans.submit = collect  # type: ignore[method-assign]
+    match_hashes(amparo, [Query("md5", f"{n:032x}") for n in range(1, 6)])
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(amparo.engine, "before_cursor_execute", listener)
+    try:
+        amparo.scans._commit(items)
+    finally:
+        event.remove(amparo.engine, "before_cursor_execute", listener)
+    assert all(i.done.result() is None for i in items)
+    assert len([q for q in statements if q.startswith("INSERT INTO review_items")]) == 1
+    assert len([q for q in statements if q.startswith("INSERT INTO ledger_entries")]) == 1
+    with amparo.session() as s:
+        queued = review.list_items(s, queue="all")
+    by_scan = {q.scan_id: q.id for q in queued}
+    assert set(by_scan) == {i.record.scan_id for i in items}
+    events = ledger_records(amparo, "review.enqueue")
+    assert {(e["scan_id"], e["item_id"]) for e in events} == set(by_scan.items())
 
 
 def test_hash_lookups_are_decided_too(amparo: Amparo) -> None:

@@ -1,11 +1,12 @@
 """Review: queues of scans for people to decide, claims, decisions, and what reviewers see.
 
-A scan the policy sends to review becomes an item (:func:`enqueue_review`, in the scan's own
-transaction) in a queue, with a priority and a deadline (its SLA). A reviewer claims an
-item (:func:`claim_item`; the claim expires), sees its signals, matches, provenance and the
-rule that sent it, and decides (:func:`decide_item`): ``confirmed`` (NCMEC category, a
-``generative_ai`` flag), ``false_positive`` (disable the bank entry, or allow-list the hashes;
-the exchange's feedback API is used where ``threatexchange`` has one) or ``escalate``.
+A scan the policy sends to review becomes an item (:func:`enqueue_review_later`, in the scan's
+own transaction, written with the other items of its group commit in one statement) in a queue,
+with a priority and a deadline (its SLA). A reviewer claims an item (:func:`claim_item`; the
+claim expires), sees its signals, matches, provenance and the rule that sent it, and decides
+(:func:`decide_item`): ``confirmed`` (NCMEC category, a ``generative_ai`` flag),
+``false_positive`` (disable the bank entry, or allow-list the hashes; the exchange's feedback
+API is used where ``threatexchange`` has one) or ``escalate``.
 
 Media comes only from the evidence vault through a :class:`MediaSource`, and reaches a
 browser only as previews rendered here: blurred and greyscale by default; revealed one item
@@ -42,6 +43,7 @@ from amparo.review._service import (
     claim_item,
     decide_item,
     enqueue_review,
+    enqueue_review_later,
     get_item,
     item_scan,
     list_items,
@@ -74,6 +76,7 @@ __all__ = [
     "claim_item",
     "decide_item",
     "enqueue_review",
+    "enqueue_review_later",
     "get_item",
     "item_scan",
     "list_items",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,11 +13,13 @@ from amparo.review._model import QueueSummary, ReviewItem
 from amparo.store import ReviewItemRow, ReviewRevealRow
 
 _ITEMS = cast(Table, ReviewItemRow.__table__)
-_INSERT_ITEM = insert(_ITEMS).returning(_ITEMS.c.id)
+# Returns the rows whole: each item is built from its own row, whatever order the database
+# returns them in (ordering them costs SQLite one statement per row).
+_INSERT_ITEM = insert(_ITEMS).returning(*_ITEMS.c)
 
 __all__ = [
     "count_reveals",
-    "insert_item",
+    "insert_items",
     "item_row",
     "items",
     "queues",
@@ -50,50 +52,15 @@ def to_item(row: ReviewItemRow) -> ReviewItem:
     )
 
 
-def insert_item(
-    session: Session,
-    *,
-    scan_id: str,
-    queue: str,
-    priority: int,
-    sla_seconds: int,
-    due_at: datetime,
-    rule: str,
-    evidence_id: str | None,
-    created_at: datetime,
-) -> ReviewItem:
-    """Insert one open item. Core, not the ORM: every matched scan under the built-in policy
-    passes here, and an ORM flush of one row costs several times the INSERT itself."""
-    values = {
-        "scan_id": scan_id,
-        "queue": queue,
-        "priority": priority,
-        "sla_seconds": sla_seconds,
-        "due_at": due_at,
-        "rule": rule,
-        "evidence_id": evidence_id,
-        "status": "open",
-        "created_at": created_at,
-    }
-    item_id = session.execute(_INSERT_ITEM, values).scalar_one()
-    return ReviewItem(
-        int(item_id),
-        scan_id,
-        queue,
-        priority,
-        sla_seconds,
-        due_at,
-        rule,
-        evidence_id,
-        "open",
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        created_at,
-    )
+def insert_items(session: Session, items: Sequence[Mapping[str, Any]]) -> list[ReviewItem]:
+    """Insert open items (``review_items`` columns scan_id, queue, priority, sla_seconds,
+    due_at, rule, evidence_id, created_at) in one statement; return them by id. Core, not
+    the ORM: every matched scan under the built-in policy passes here, and an ORM flush of
+    one row costs several times the INSERT itself."""
+    rows = [{**item, "status": "open"} for item in items]
+    inserted = session.execute(_INSERT_ITEM, rows).all()
+    # A returned row has the attributes of a ReviewItemRow (the table's columns).
+    return sorted((to_item(cast(ReviewItemRow, row)) for row in inserted), key=lambda i: i.id)
 
 
 def item_row(session: Session, item_id: int) -> ReviewItemRow | None:

@@ -36,6 +36,7 @@ __all__ = [
     "claim_item",
     "decide_item",
     "enqueue_review",
+    "enqueue_review_later",
     "get_item",
     "item_scan",
     "list_items",
@@ -64,10 +65,42 @@ def enqueue_review(
 ) -> ReviewItem:
     """Queue scan ``scan_id`` for a person's decision, due ``sla_seconds`` from now.
 
-    Called from the scan's own transaction (the policy's ``review`` action); the scan row
-    need not be written yet. ``priority``: higher is more urgent (0-1000). ``evidence_id``
-    names the media in the evidence vault (None: nothing preserved, nothing to show).
+    ``priority``: higher is more urgent (0-1000). ``evidence_id`` names the media in the
+    evidence vault (None: nothing preserved, nothing to show). The scan row need not be
+    written yet. A scan's own transaction uses :func:`enqueue_review_later`.
     """
+    item = _item(scan_id, queue, priority, sla_seconds, rule, evidence_id, now)
+    (queued,) = _insert(uow, [item])
+    return queued
+
+
+def enqueue_review_later(
+    uow: UnitOfWork,
+    *,
+    scan_id: str,
+    queue: str,
+    priority: int,
+    sla_seconds: int,
+    rule: str,
+    evidence_id: str | None,
+) -> None:
+    """:func:`enqueue_review`, checked now and written just before ``uow`` commits, with
+    every other item queued so in it, in one statement (:meth:`UnitOfWork.defer`): the scan
+    writer's group commit of a hundred detections writes their items at once."""
+    item = _item(scan_id, queue, priority, sla_seconds, rule, evidence_id, None)
+    uow.defer("review.items", _insert, item)
+
+
+def _item(
+    scan_id: str,
+    queue: str,
+    priority: int,
+    sla_seconds: int,
+    rule: str,
+    evidence_id: str | None,
+    now: datetime | None,
+) -> dict[str, Any]:
+    """A new item's columns, checked (:class:`InputError` names what is wrong)."""
     check_queue(queue)
     if not 0 <= priority <= 1000:
         raise InputError(f"priority {priority} is out of range", hint="use 0 to 1000")
@@ -80,19 +113,26 @@ def enqueue_review(
     if evidence_id is not None and not 0 < len(evidence_id) <= 128:
         raise InputError("evidence_id needs 1 to 128 characters")
     now = now or utcnow()
-    item = _repo.insert_item(
-        uow,
-        scan_id=scan_id,
-        queue=queue,
-        priority=priority,
-        sla_seconds=sla_seconds,
-        due_at=now + timedelta(seconds=sla_seconds),
-        rule=rule,
-        evidence_id=evidence_id,
-        created_at=now,
-    )
-    uow.emit(ReviewEnqueued(item.id, scan_id, queue, priority, sla_seconds, rule, evidence_id))
-    return item
+    return {
+        "scan_id": scan_id,
+        "queue": queue,
+        "priority": priority,
+        "sla_seconds": sla_seconds,
+        "due_at": now + timedelta(seconds=sla_seconds),
+        "rule": rule,
+        "evidence_id": evidence_id,
+        "created_at": now,
+    }
+
+
+def _insert(uow: UnitOfWork, items: list[dict[str, Any]]) -> list[ReviewItem]:
+    queued = _repo.insert_items(uow, items)
+    for q in queued:
+        event = ReviewEnqueued(
+            q.id, q.scan_id, q.queue, q.priority, q.sla_seconds, q.rule, q.evidence_id
+        )
+        uow.emit(event)
+    return queued
 
 
 def list_queues(session: Session, now: datetime | None = None) -> list[QueueSummary]:

@@ -51,7 +51,7 @@ class ApplyDecision:
             )
         asked = decision.review
         if asked is not None:
-            review.enqueue_review(
+            review.enqueue_review_later(
                 uow,
                 scan_id=record.scan_id,
                 queue=str(asked.params["queue"]),
