@@ -17,6 +17,7 @@ RANKS = {
     "events": 0,
     "config": 0,
     "collector": 0,
+    "heap": 0,
     "inputs": 0,
     "store": 1,
     "media": 2,

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from amparo import actions, auth, cases, dsa, evidence, ledger
+from amparo import actions, auth, cases, dsa, evidence, heap, ledger
 from amparo.accountability import (
     Accountability,
     ReuploadEffect,
@@ -262,9 +262,11 @@ class Runtime:
     def start(self) -> None:
         """Start the background workers: change feed (its first round loads the indexes),
         scan writer, ledger, key use, webhook delivery. Keys and banks are loaded before this
-        returns."""
+        returns. Sets the process's C heap up for serving (:func:`amparo.heap.keep_freed_memory`).
+        """
         if self._started:
             return
+        heap.keep_freed_memory()
         self.follower.load_keys()
         self.policies.sync()  # decided by the active policy from the first scan
         self._started = True
