@@ -22,7 +22,10 @@ depends on it.
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +44,16 @@ _SPLIT_FROM = 1 << 22  # rows from which row numbers take 3 bytes (2 + 1 byte pl
 _SMALL = 1 << 19  # below this many rows, 16-bit chunks (4 MB of starts) beat wider ones
 _BATCH_CANDIDATES = 1 << 16  # candidates verified per step in search_many
 _PAIRS = 1 << 16  # (query, row) pairs compared per step of a brute-force scan
+# Threads one search_many spreads its batches over (the caller's among them). numpy lets go
+# of the GIL in the gathers and bit counts that are most of a batch: measured at 1M rows on
+# two cores, 1,000 queries took 69 ms in one thread and 42-46 ms in two.
+_THREADS = min(4, os.cpu_count() or 1)
+_MIN_BATCHES_PER_THREAD = 2
+
+
+@functools.cache
+def _helpers() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(_THREADS - 1, thread_name_prefix="amparo-search")
 
 
 def _layout(n: int) -> tuple[int, ...]:
@@ -285,9 +298,19 @@ class MihBase:
             return self.scan(qs, radius)
         per_query = max(1.0, plan.expected_candidates + plan.chunk.size)
         step = max(1, int(_BATCH_CANDIDATES // per_query))
-        parts = [
-            self._search_batch(qs[a : a + step], a, plan, radius) for a in range(0, len(qs), step)
-        ]
+        starts = range(0, len(qs), step)
+
+        def run(share: range) -> list[SearchHits]:
+            return [self._search_batch(qs[a : a + step], a, plan, radius) for a in share]
+
+        threads = min(_THREADS, len(starts) // _MIN_BATCHES_PER_THREAD)
+        if threads <= 1:
+            return _concat(run(starts))
+        shares = [starts[i::threads] for i in range(threads)]
+        helped = [_helpers().submit(run, share) for share in shares[1:]]
+        parts = run(shares[0])  # the caller searches too
+        for done in helped:
+            parts += done.result()
         return _concat(parts)
 
     def _search_batch(self, qs: Words, first: int, plan: ProbePlan, radius: int) -> SearchHits:
