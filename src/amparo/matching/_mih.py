@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,9 @@ _PAIRS = 1 << 16  # (query, row) pairs compared per step of a brute-force scan
 # two cores, 1,000 queries took 69 ms in one thread and 42-46 ms in two.
 _THREADS = min(4, os.cpu_count() or 1)
 _MIN_BATCHES_PER_THREAD = 2
+
+
+_searching = threading.Lock()  # held by the one search using the helpers
 
 
 @functools.cache
@@ -304,14 +308,12 @@ class MihBase:
             return [self._search_batch(qs[a : a + step], a, plan, radius) for a in share]
 
         threads = min(_THREADS, len(starts) // _MIN_BATCHES_PER_THREAD)
-        if threads <= 1:
-            return _concat(run(starts))
-        shares = [starts[i::threads] for i in range(threads)]
-        helped = [_helpers().submit(run, share) for share in shares[1:]]
-        parts = run(shares[0])  # the caller searches too
-        for done in helped:
-            parts += done.result()
-        return _concat(parts)
+        if threads <= 1 or not _searching.acquire(blocking=False):
+            return _concat(run(starts))  # another search has the helpers: no oversubscribing
+        try:
+            return _spread(run, starts, threads)
+        finally:
+            _searching.release()
 
     def _search_batch(self, qs: Words, first: int, plan: ProbePlan, radius: int) -> SearchHits:
         k = len(qs)
@@ -353,6 +355,16 @@ def scan_pairs(words: Words, qs: Words, radius: int) -> SearchHits:
                 parts.append(
                     SearchHits(hit % width + a, hit // width + r, dist[hit].astype(np.int64))
                 )
+    return _concat(parts)
+
+
+def _spread(run: Callable[[range], list[SearchHits]], starts: range, threads: int) -> SearchHits:
+    """``run`` over ``starts`` split in ``threads`` shares, one in the calling thread."""
+    shares = [starts[i::threads] for i in range(threads)]
+    helped = [_helpers().submit(run, share) for share in shares[1:]]
+    parts = run(shares[0])
+    for done in helped:
+        parts += done.result()
     return _concat(parts)
 
 
