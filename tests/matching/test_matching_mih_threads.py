@@ -61,3 +61,20 @@ def test_threaded_batches_find_what_a_scan_finds(
     assert len(hits.row) == len(expected.row)  # each (query, row) once
     helpers = min(threads, n_queries // _mih._MIN_BATCHES_PER_THREAD) - 1
     assert _POOL.submitted - before == max(0, helpers)
+
+
+def test_a_search_while_another_spreads_runs_in_its_own_thread() -> None:
+    rng = np.random.default_rng(7)
+    words = rng.integers(0, 2**64, size=(3000, 4), dtype=np.uint64)
+    base = _mih.MihBase(np.arange(len(words), dtype=np.uint32), words)
+    before = _POOL.submitted
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_mih, "_BATCH_CANDIDATES", 1)
+        mp.setattr(_mih, "_THREADS", 4)
+        mp.setattr(_mih, "_helpers", lambda: _POOL)
+        with _mih._searching:  # another search holds the helpers
+            hits = base.search_many(words[:20], 0)
+        assert _POOL.submitted == before
+        assert sorted(hits.row.tolist()) == list(range(20))
+        base.search_many(words[:20], 0)  # free again: spread
+        assert _POOL.submitted == before + 3
