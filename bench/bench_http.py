@@ -15,8 +15,10 @@ What it does, in one run:
    - ``POST /v1/match``, 1,000 hashes a request, 10% near matches (rate in hashes/s);
    - ``POST /v1/scan`` of a ~1 MP synthetic photo-like JPEG, and ``POST /m/lookup`` of the same
      files (HMA's upload-and-match route, which both servers have).
-4. The in-process ceiling of the same work on the same hashes, single-threaded, with the
-   library calls a server makes (``amparo.matching.PdqIndex``, ``amparo.signals.hash_media``):
+4. The in-process ceiling of the same work on the same hashes, from one calling thread (a
+   batch lookup, ``query_many``, spreads over the index's helper threads as in a server),
+   with the library calls a server makes (``amparo.matching.PdqIndex``,
+   ``amparo.signals.hash_media``):
    "efficiency" = HTTP rate / ceiling. For scans, two ceilings: hashing and a lookup alone,
    and the whole scan in process (``amparo.usecases.scan_media`` on a runtime holding the
    same index: hashing, provenance, lookup, policy, the scan record committed), which is
@@ -828,7 +830,8 @@ def print_report(
     print()
     if ceil:
         print(
-            "In-process ceiling (1 thread, same hashes and queries): "
+            "In-process ceiling (one calling thread, same hashes and queries; query_many"
+            " spreads over the index's helper threads as in a server): "
             + ", ".join(
                 f"{OPS[k].split(' (')[0]} {fmt_rate(v)} {UNITS[k]}"
                 for k, v in ceil.items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -78,3 +79,28 @@ def test_a_search_while_another_spreads_runs_in_its_own_thread() -> None:
         assert sorted(hits.row.tolist()) == list(range(20))
         base.search_many(words[:20], 0)  # free again: spread
         assert _POOL.submitted == before + 3
+
+
+def _search_in_child(base: _mih.MihBase, words: np.ndarray) -> None:
+    hits = base.search_many(words, 0)
+    raise SystemExit(0 if sorted(hits.row.tolist()) == list(range(len(words))) else 1)
+
+
+def test_a_forked_child_searches_with_threads_of_its_own() -> None:
+    rng = np.random.default_rng(8)
+    words = rng.integers(0, 2**64, size=(3000, 4), dtype=np.uint64)
+    base = _mih.MihBase(np.arange(len(words), dtype=np.uint32), words)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_mih, "_BATCH_CANDIDATES", 1)
+        mp.setattr(_mih, "_THREADS", 2)
+        _mih._helpers.cache_clear()
+        base.search_many(words[:20], 0)  # the parent's pool now has its thread
+        child = multiprocessing.get_context("fork").Process(
+            target=_search_in_child, args=(base, words[:20])
+        )
+        child.start()
+        child.join(30)
+        if child.exitcode is None:  # stuck on the parent's pool
+            child.kill()
+        _mih._helpers.cache_clear()
+    assert child.exitcode == 0

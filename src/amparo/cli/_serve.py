@@ -29,9 +29,9 @@ def serve_command(
             min=1,
             help="Worker processes. Each holds its own copy of the indexes (about 90 bytes "
             "per PDQ hash and 50 per entry: ~1.5 GB per worker at 10M hashes, and ~0.8 GB "
-            "more while it folds new hashes into its PDQ index); all share the database (on "
-            "SQLite they take turns to commit, on a lock file beside it). One per CPU core "
-            "serves the most lookups.",
+            "more while it folds new hashes into its PDQ index, and up to 64 MiB of freed "
+            "memory kept for reuse); all share the database (on SQLite they take turns to "
+            "commit, on a lock file beside it). One per CPU core serves the most lookups.",
         ),
     ] = 1,
     log_level: Annotated[

@@ -60,6 +60,17 @@ def _helpers() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(_THREADS - 1, thread_name_prefix="amparo-search")
 
 
+def _after_fork() -> None:
+    """A forked child has none of its parent's threads: a pool inherited from the parent
+    would queue work that no thread runs, and a lock held there would stay held."""
+    global _searching
+    _searching = threading.Lock()
+    _helpers.cache_clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
 def _layout(n: int) -> tuple[int, ...]:
     """Bits per chunk; chunk ``j`` covers the next ``widths[j]`` bits of the 256.
 
