@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import struct
 import threading
 import zlib
@@ -125,6 +126,25 @@ def test_match_route(client: TestClient, headers: Headers) -> None:
     first, second = r.json()["results"]
     assert first["matched"] and first["matches"][0]["distance"] == 0
     assert not second["matched"]
+
+
+def test_match_answer_is_the_standard_librarys_json(client: TestClient, headers: Headers) -> None:
+    # /v1/match is encoded by pydantic-core for speed: byte for byte what json.dumps writes
+    # (compact, UTF-8 unescaped).
+    _bank_with(client, headers, _jpeg(2))
+    client.patch("/v1/banks/KNOWN", json={"tags": ["niño", "测试"]}, headers=headers("curator"))
+    hashed = client.post(
+        "/v1/hash", files={"file": ("a.jpg", _jpeg(2))}, headers=headers("scanner")
+    ).json()
+    hashes = [{"signal_type": "pdq", "value": hashed["pdq"]["hash"]}] + [
+        {"signal_type": "md5", "value": f"{n:032x}"} for n in range(50)
+    ]
+    r = client.post("/v1/match", json={"hashes": hashes}, headers=headers("scanner"))
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    assert r.json()["results"][0]["matched"]
+    expected = json.dumps(r.json(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    assert r.content == expected.encode()
 
 
 def test_batch_scan_reports_errors_per_item(client: TestClient, headers: Headers) -> None:
