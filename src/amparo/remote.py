@@ -10,8 +10,10 @@ same way.
 Limits: ``max_bytes`` for the body, and ``timeout`` seconds for the whole fetch — resolving,
 connecting, TLS, every redirect and the whole body. Each socket operation gets at most the
 time left, so a server that trickles a byte a second is cut off at the deadline instead of
-being kept alive by every byte. (Name resolution uses the system resolver, bounded by its
-own timeouts; the time it takes counts against the deadline.)
+being kept alive by every byte. Name resolution uses the system resolver, in a small pool of
+threads, and is cut at the deadline too: a resolver that never answers costs a fetch its
+deadline, not the resolver's own timeouts and retries (a resolution that was cut goes on in
+its thread, which the next one may have to wait for: at most 8 hang at once).
 
 Errors say nothing about the inside of the network: a host that does not resolve and one
 that resolves to an address that is refused get one and the same message, which names
@@ -21,10 +23,13 @@ neither the addresses nor whether anything answers there.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Protocol, TypeVar
@@ -45,6 +50,7 @@ __all__ = [
     "embedded_ipv4",
     "is_public",
     "pinned",
+    "resolve",
     "tls_context",
 ]
 
@@ -106,8 +112,36 @@ def _unsafe(url: str) -> UnsafeURLError:
     )
 
 
-def check_url(url: str, *, allow_private: bool = False) -> list[str]:
+@cache
+def _resolvers() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(8, thread_name_prefix="amparo-resolve")
+
+
+# A forked child has none of its parent's threads: it makes its own pool.
+os.register_at_fork(after_in_child=_resolvers.cache_clear)
+
+
+def resolve(host: str, port: int | None, deadline: TimeLeft | None = None) -> list[str]:
+    """The addresses ``host`` resolves to (for TCP), sorted; ``OSError`` and the like as
+    ``socket.getaddrinfo`` raises them. With ``deadline``, ends by it
+    (:class:`DeadlinePassed`) whatever the resolver does."""
+    if deadline is None:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    else:
+        asked = _resolvers().submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+        try:
+            infos = asked.result(timeout=deadline.left())
+        except FutureTimeout:
+            raise DeadlinePassed from None
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def check_url(
+    url: str, *, allow_private: bool = False, deadline: TimeLeft | None = None
+) -> list[str]:
     """The IP addresses ``url`` may be fetched from, or :class:`UnsafeURLError`.
+
+    With ``deadline``, resolving the host name ends by it (:class:`DeadlinePassed`).
 
     A URL that is not http(s), has no host, does not parse, does not resolve, or resolves to
     any address that is not public (:func:`is_public`) is refused; the last three with one
@@ -123,10 +157,9 @@ def check_url(url: str, *, allow_private: bool = False) -> list[str]:
             f"Invalid or unsafe URL provided: {url!r}", hint="give an http:// or https:// URL"
         )
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = resolve(host, port, deadline)
     except (OSError, UnicodeError, ValueError):
         raise _unsafe(url) from None
-    addresses = sorted({str(info[4][0]) for info in infos})
     if not addresses:
         raise _unsafe(url)
     if not allow_private:
@@ -357,8 +390,7 @@ class UrlFetcher:
                 ssl_context=tls_context(), network_backend=backend
             ) as pool:
                 for _ in range(_MAX_REDIRECTS + 1):
-                    addresses = check_url(url, allow_private=self.allow_private)
-                    deadline.left()  # resolving counts against the deadline too
+                    addresses = check_url(url, allow_private=self.allow_private, deadline=deadline)
                     target, host, extensions = pinned(url, addresses[0])
                     headers = [("Host", host), ("Accept", "*/*")]
                     if post is not None:

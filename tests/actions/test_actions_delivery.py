@@ -4,6 +4,7 @@ person, committed only with its cause, and shared by two runtimes without a doub
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -250,3 +251,22 @@ def test_a_started_runtime_delivers_what_a_commit_queued(
     assert _statuses(amparo) == {action_id: "delivered"}
     [got] = receiver.received
     assert Webhook(secret).verify(got.body, got.headers)["data"] == {"n": 0}
+
+
+def test_a_resolver_that_hangs_costs_a_try_its_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    # AMPARO_WEBHOOK_TIMEOUT covers resolving: a resolver that never answers fails the try at
+    # the deadline (0.2 s here), not after the resolver's own timeouts and retries.
+    answer = threading.Event()
+
+    def hanging(host: str, *args: object, **kwargs: object) -> object:
+        answer.wait(30)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    sender = actions.WebhookSender(actions.TargetPolicy(allow_http=True), 0.2)
+    try:
+        attempt = sender.send("http://hooks.example/in", {}, b"{}")
+    finally:
+        answer.set()
+        sender.close()
+    assert not attempt.ok and attempt.error == "no answer within 0.2 s"

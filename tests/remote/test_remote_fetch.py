@@ -194,6 +194,27 @@ def test_the_deadline_covers_every_redirect(server: int) -> None:
         fetcher.fetch(f"http://127.0.0.1:{server}/hop/0")
 
 
+def test_the_deadline_covers_name_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resolver that never answers costs the fetch its deadline (here 0.2 s of real
+    time), not the resolver's own timeouts; the stuck resolution is let go afterwards."""
+    answer = threading.Event()
+    real = socket.getaddrinfo
+
+    def hanging(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "slow-dns.test":
+            answer.wait(30)  # without the deadline, the fetch would wait with it
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    fetcher = UrlFetcher(max_bytes=2**20, timeout=0.2, allow_private=True)
+    try:
+        with pytest.raises(FetchError, match=r"did not arrive within 0.2 s"):
+            fetcher.fetch("http://slow-dns.test/media.jpg")
+    finally:
+        answer.set()
+
+
 def test_a_fetch_within_the_deadline_succeeds(server: int) -> None:
     fetcher = UrlFetcher(max_bytes=2**20, timeout=3, allow_private=True, clock=clock)
     assert fetcher.fetch(f"http://127.0.0.1:{server}/redirect") == BODY

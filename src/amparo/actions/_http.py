@@ -98,8 +98,7 @@ class WebhookSender:
         """One try: POST ``body`` with ``headers`` to ``url``."""
         self._deadline.set(self.timeout)
         try:
-            address = self.policy.addresses(url)[0]
-            self._deadline.left()  # resolving counts against the deadline too
+            address = self.policy.addresses(url, self._deadline)[0]
             target, host, extensions = pinned(url, address)
             sent = [
                 ("Host", host),

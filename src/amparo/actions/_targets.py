@@ -16,12 +16,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from amparo.errors import ConfigError, InputError, UnsafeURLError
-from amparo.remote import is_public
+from amparo.remote import TimeLeft, is_public, resolve
 
 __all__ = ["MAX_URL_LENGTH", "TargetPolicy", "parse_networks"]
 
@@ -112,10 +111,10 @@ class TargetPolicy:
             return True
         return is_public(address)
 
-    def addresses(self, url: str) -> list[str]:
+    def addresses(self, url: str, deadline: TimeLeft | None = None) -> list[str]:
         """The addresses ``url``'s host resolves to, all allowed; else
         :class:`UnsafeURLError` (one message whatever the cause: nothing about the inside of
-        the network is told)."""
+        the network is told). With ``deadline``, resolving ends by it (:class:`DeadlinePassed`)."""
         parts = urlsplit(url)
         host, port = parts.hostname or "", parts.port
         refused = UnsafeURLError(
@@ -124,10 +123,9 @@ class TargetPolicy:
             "AMPARO_WEBHOOK_ALLOWED_NETWORKS",
         )
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found = resolve(host, port, deadline)
         except (OSError, UnicodeError, ValueError):
             raise refused from None
-        found = sorted({str(info[4][0]) for info in infos})
         if not found or not all(self.allowed(ipaddress.ip_address(a.split("%")[0])) for a in found):
             raise refused
         return found
