@@ -8,7 +8,7 @@ a decision exactly when what it did (a disabled entry, an allow-list entry, an e
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -52,16 +52,19 @@ _MAX_SLA = 366 * 86_400
 _ALLOW_TAG = "allow_list"
 
 
+class NewItem(TypedDict):
+    """What queues a scan for review (see :func:`enqueue_review`)."""
+
+    scan_id: str
+    queue: str
+    priority: int
+    sla_seconds: int
+    rule: str
+    evidence_id: str | None
+
+
 def enqueue_review(
-    uow: UnitOfWork,
-    *,
-    scan_id: str,
-    queue: str,
-    priority: int,
-    sla_seconds: int,
-    rule: str,
-    evidence_id: str | None,
-    now: datetime | None = None,
+    uow: UnitOfWork, *, now: datetime | None = None, **item: Unpack[NewItem]
 ) -> ReviewItem:
     """Queue scan ``scan_id`` for a person's decision, due ``sla_seconds`` from now.
 
@@ -69,38 +72,21 @@ def enqueue_review(
     evidence vault (None: nothing preserved, nothing to show). The scan row need not be
     written yet. A scan's own transaction uses :func:`enqueue_review_later`.
     """
-    item = _item(scan_id, queue, priority, sla_seconds, rule, evidence_id, now)
-    (queued,) = _insert(uow, [item])
+    (queued,) = _insert(uow, [_checked(item, now or utcnow())])
     return queued
 
 
-def enqueue_review_later(
-    uow: UnitOfWork,
-    *,
-    scan_id: str,
-    queue: str,
-    priority: int,
-    sla_seconds: int,
-    rule: str,
-    evidence_id: str | None,
-) -> None:
+def enqueue_review_later(uow: UnitOfWork, **item: Unpack[NewItem]) -> None:
     """:func:`enqueue_review`, checked now and written just before ``uow`` commits, with
     every other item queued so in it, in one statement (:meth:`UnitOfWork.defer`): the scan
     writer's group commit of a hundred detections writes their items at once."""
-    item = _item(scan_id, queue, priority, sla_seconds, rule, evidence_id, None)
-    uow.defer("review.items", _insert, item)
+    uow.defer("review.items", _insert, _checked(item, utcnow()))
 
 
-def _item(
-    scan_id: str,
-    queue: str,
-    priority: int,
-    sla_seconds: int,
-    rule: str,
-    evidence_id: str | None,
-    now: datetime | None,
-) -> dict[str, Any]:
-    """A new item's columns, checked (:class:`InputError` names what is wrong)."""
+def _checked(item: NewItem, now: datetime) -> dict[str, Any]:
+    """The new item's columns, checked (:class:`InputError` names what is wrong)."""
+    queue, priority, sla_seconds = item["queue"], item["priority"], item["sla_seconds"]
+    rule, scan_id, evidence_id = item["rule"], item["scan_id"], item["evidence_id"]
     check_queue(queue)
     if not 0 <= priority <= 1000:
         raise InputError(f"priority {priority} is out of range", hint="use 0 to 1000")
@@ -112,17 +98,7 @@ def _item(
         raise InputError("scan_id needs 1 to 36 characters")
     if evidence_id is not None and not 0 < len(evidence_id) <= 128:
         raise InputError("evidence_id needs 1 to 128 characters")
-    now = now or utcnow()
-    return {
-        "scan_id": scan_id,
-        "queue": queue,
-        "priority": priority,
-        "sla_seconds": sla_seconds,
-        "due_at": now + timedelta(seconds=sla_seconds),
-        "rule": rule,
-        "evidence_id": evidence_id,
-        "created_at": now,
-    }
+    return {**item, "due_at": now + timedelta(seconds=sla_seconds), "created_at": now}
 
 
 def _insert(uow: UnitOfWork, items: list[dict[str, Any]]) -> list[ReviewItem]:
