@@ -78,7 +78,8 @@ class EntryRow(Base):
     __table_args__ = (UniqueConstraint("bank_id", "source", "source_id", name="uq_entries_source"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    # Looked up by the unique index below, which leads with it (migration 0014).
+    # Looked up by the unique index below, which leads with it (migration 0014). PostgreSQL
+    # checks this reference, and signals' entry_id, by triggers (migration 0015).
     bank_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("banks.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(64), default="local")
     source_id: Mapped[str | None] = mapped_column(String(255))
