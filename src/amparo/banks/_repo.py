@@ -498,7 +498,7 @@ def entries_by_signals(
     owners: dict[int, list[tuple[str, str]]] = {}
     pg = session.get_bind().dialect.name == "postgresql"
     for st, values in by_type.items():
-        # Signals first, by the (type, value) index alone; most values of an import are new,
+        # Signals first, by the value index alone; most values of an import are new,
         # so the entries (and their bank) are read only for the few that are found.
         found = session.execute(
             _PG_SIGNAL_OWNERS.bindparams(values=_pg_array(sorted(values)), type=st)
@@ -523,8 +523,8 @@ def refresh_statistics(session: Session) -> None:
     """Let PostgreSQL's planner see how big the entry and signal tables are now.
 
     Why: a bulk import grows them faster than autovacuum re-analyses them, and with stale
-    statistics the planner reads the (type, value) index by type alone and filters every
-    signal of that type, so each lookup of a batch gets slower as the import goes on.
+    statistics (tables it believes small) the planner may scan a table for each lookup of a
+    batch, so each batch gets slower as the import goes on.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE signals, entries"))

@@ -100,7 +100,9 @@ class EntryRow(Base):
 
 class SignalRow(Base):
     __tablename__ = "signals"
-    __table_args__ = (Index("ix_signals_type_value", "signal_type", "value"),)
+    # Found by value alone (every lookup names one exactly; the type is checked on the row):
+    # a hash index on PostgreSQL, a B-tree on SQLite (migration 0016).
+    __table_args__ = (Index("ix_signals_value", "value", postgresql_using="hash"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(
