@@ -253,3 +253,61 @@ def test_entries_are_found_by_any_source_id_text(
     with amparo.session() as s:
         found = _repo.entries_by_source(s, bank.id, "feed", wanted)
     assert set(found) == set(stored) & set(wanted)
+
+
+_SIGNALS = st.integers(0, 2**128 - 1).map(lambda n: {"md5": f"{n:032x}"})
+_SOURCES = st.sampled_from(["import", "feed\tB"])
+_BARE = st.builds(NewEntry, signals=_SIGNALS, source=_SOURCES, enabled=st.booleans())
+_ENTRIES = st.lists(
+    _BARE
+    | st.builds(
+        NewEntry,
+        signals=_SIGNALS,
+        source=_SOURCES,
+        source_id=st.none() | st.text("ab\t\\\n", min_size=1, max_size=4),
+        category=st.none() | st.just("A1"),
+        tags=st.just(()) | st.just(("x\\y",)),
+        note=st.none() | st.text("n\r\\", max_size=3),
+        metadata=st.none() | st.just({"k": "v\t"}),
+        original_media_uri=st.none() | st.just("s3://b/k"),
+        enabled=st.booleans(),
+    ),
+    min_size=1,
+    max_size=12,
+    unique_by=(
+        lambda e: e.signals["md5"],
+        lambda e: (e.source, e.source_id) if e.source_id is not None else id(e),
+    ),
+)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_ENTRIES)
+def test_a_batch_of_bare_and_described_entries_is_stored_as_given(
+    amparo: Amparo, batch: list[NewEntry]
+) -> None:
+    """A bulk batch (COPY on PostgreSQL, whose bare rows share their formatted columns)
+    stores every entry's own fields, whatever mix of bare and described entries it holds."""
+    with amparo.session() as s:
+        banks.delete_bank(s, "BULK")
+        bank = banks.create_bank(s, "BULK")
+        ids = banks.add_entries(s, bank.id, "import", batch)
+    with amparo.session() as s:
+        stored = {e.id: e for e in banks.list_entries(s, "BULK", limit=100)}
+    for entry_id, new in zip(ids, batch, strict=True):
+        got = stored[entry_id]
+        assert (got.source, got.source_id, got.category, got.tags, got.note) == (
+            new.source,
+            new.source_id,
+            new.category,
+            new.tags,
+            new.note,
+        )
+        assert (got.enabled, got.metadata, got.original_media_uri, dict(got.signals)) == (
+            new.enabled,
+            new.metadata,
+            new.original_media_uri,
+            dict(new.signals),
+        )
