@@ -227,6 +227,15 @@ def test_a_plain_hash_file_skips_the_check_and_imports_what_the_general_path_wou
     assert list(_plain_entries(lambda: iter(lines), plain[0])) == [r for _, r in general]
 
 
+@settings(max_examples=100)
+@given(st.lists(st.booleans(), min_size=1, max_size=30))
+def test_lines_that_stopped_being_hashes_are_skipped(hashes: list[bool]) -> None:
+    """A file changed between the check and the import: its entries are its hash lines."""
+    lines = ["md5\n"] + [f"{i:032X}\n" if h else f"row {i}\n" for i, h in enumerate(hashes)]
+    got = list(_plain_entries(lambda: iter(lines), "md5"))
+    assert [e.signals["md5"] for e in got] == [f"{i:032x}" for i, h in enumerate(hashes) if h]
+
+
 def test_a_plain_hash_file_is_taken_for_one() -> None:
     text = "pdq\r\n" + "AB" * 32 + "\r\n" + "0f" * 32
     assert _plain_hash_list(lambda: iter(text.splitlines(keepends=True))) == ("pdq", 2)

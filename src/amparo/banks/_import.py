@@ -292,9 +292,12 @@ def _plain_entries(open_lines: Callable[[], Iterable[str]], signal_type: str) ->
     valid = _hashes_pattern(SIGNAL_TYPES[signal_type].hex_length).fullmatch
     lines = iter(open_lines())
     next(lines, None)
-    for line in lines:
-        if valid(line):
-            yield NewEntry(signals={signal_type: line.rstrip().lower()}, source="import")
+    # Checked a block at a time, as _plain_hash_list did (a line at a time cost ~0.5 us).
+    while block := list(itertools.islice(lines, 50_000)):
+        whole = valid("".join(block)) is not None
+        for line in block:
+            if whole or valid(line):
+                yield NewEntry(signals={signal_type: line.rstrip().lower()}, source="import")
 
 
 def _keys(batch: Sequence[NewEntry]) -> frozenset[tuple[str, str, str]]:
