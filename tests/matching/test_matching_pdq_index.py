@@ -148,6 +148,10 @@ def test_query_many_equals_query(rng: np.random.Generator) -> None:
     queries = [to_hex(flip(h, list(range(i % 40)))) for i, h in enumerate(hashes[::7])]
     for radius in (0, 10, 31, 40):
         assert index.query_many(queries, radius) == [index.query(q, radius) for q in queries]
+        for q in queries[:10]:  # one hash, as hex or as bytes, takes the single-query path
+            raw = np.frombuffer(bytes.fromhex(q), dtype=np.uint8).reshape(1, 32)
+            assert index.query_many([q], radius) == index.query_many(raw, radius)
+            assert index.query_many([q], radius) == index.query_many([q, q], radius)[:1]
 
 
 def test_query_many_over_a_delta_in_several_steps(rng: np.random.Generator) -> None:

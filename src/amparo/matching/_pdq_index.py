@@ -325,8 +325,9 @@ class PdqIndex:
 
     def query(self, pdq_hex: str, radius: int = DEFAULT_RADIUS) -> list[tuple[int, int]]:
         """Every (id, distance) within ``radius`` bits, by distance then id; each id once."""
-        q = parse_pdq_hex(pdq_hex)
-        radius = _check_radius(radius)
+        return self._query_words(parse_pdq_hex(pdq_hex), _check_radius(radius))
+
+    def _query_words(self, q: Words, radius: int) -> list[tuple[int, int]]:
         snap = self._snap
         ids: npt.NDArray[np.integer[Any]] = _EMPTY_IDS
         dist: I64 = _EMPTY_IDS
@@ -351,6 +352,8 @@ class PdqIndex:
         """:meth:`query` for many hashes at once (vectorised; faster per hash)."""
         qs = parse_pdq_many(hashes)
         radius = _check_radius(radius)
+        if len(qs) == 1:  # a server's single lookup: the batch machinery adds ~35 us to it
+            return [self._query_words(qs[0], radius)]
         snap = self._snap
         parts: list[tuple[I64, npt.NDArray[np.integer[Any]], I64]] = []
         if snap.base is not None and len(qs):
