@@ -25,6 +25,10 @@ What it does, in one run:
    what the scan's efficiency is measured against; the other is shown beside it.
 5. With ``--hma URL``, the same client and the same requests against the HMA peer, and the
    ratio Amparo / HMA.
+6. With ``--against SRC`` (another checkout's ``src``, e.g. after ``git worktree add /tmp/old
+   REV``), that revision too, on its own copy of the data, the two alternating for
+   ``--rounds`` rounds, and the ratio of their median rates per route: what a change did,
+   measured through the machine's drift.
 
 The client is ``wrk`` (Debian package ``wrk``) with a Lua script that replays the prepared
 requests, or ``--client python``: one process per connection with ``http.client``. The table
@@ -34,6 +38,8 @@ server; see BENCHMARKS.md ("Serving over HTTP") for the comparison that chose wr
     .venv/bin/python bench/bench_http.py                          # 1M hashes, both databases
     .venv/bin/python bench/bench_http.py --hma http://127.0.0.1:5100
     .venv/bin/python bench/bench_http.py --quick                  # smoke run: 20k hashes, ~1 min
+    .venv/bin/python bench/bench_http.py --db postgres --ops lookup --against /tmp/old/src \
+        --rounds 3                                                # A/B of a change
     .venv/bin/python bench/bench_http.py --hashes 10000000 --ops none   # import + start-to-ready
     .venv/bin/python bench/bench_http.py --write-hashes F --hashes N    # the peer's hash file
 
@@ -54,6 +60,7 @@ import random
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -529,6 +536,11 @@ class AmparoServer:
     import_s: float = 0.0
     ready: list[dict[str, float]] = field(default_factory=list)
     log: Path | None = None
+    src: str | None = None  # --against: another checkout's src folder, put on PYTHONPATH
+
+    @property
+    def label(self) -> str:
+        return f"Amparo {self.db}" + (" (against)" if self.src else "")
 
     def cli(self, *argv: str) -> str:
         amparo = shutil.which("amparo", path=str(Path(sys.executable).parent)) or "amparo"
@@ -540,12 +552,15 @@ class AmparoServer:
         return r.stdout
 
     def prepare(self, csv: Path) -> None:
-        data = self.workdir / f"data-{self.db}"
+        side = "-against" if self.src else ""
+        data = self.workdir / f"data-{self.db}{side}"
         data.mkdir(parents=True)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("AMPARO_")}
         self.env.update(AMPARO_DATA_DIR=str(data), AMPARO_ENV="dev")
+        if self.src:
+            self.env["PYTHONPATH"] = self.src
         if self.db == "postgres":
-            self.pg_db = f"amparo_bench_http_{os.getpid()}"
+            self.pg_db = f"amparo_bench_http_{os.getpid()}{side.replace('-', '_')}"
             pg_admin(self.args.pg_url, f'DROP DATABASE IF EXISTS "{self.pg_db}"')
             pg_admin(self.args.pg_url, f'CREATE DATABASE "{self.pg_db}"')
             base = urllib.parse.urlsplit(self.args.pg_url)
@@ -580,7 +595,7 @@ class AmparoServer:
             argv += ["--port", str(port), "--workers", str(self.args.workers or 1)]
             argv += ["--loop", "uvloop", "--log-level", "warning"]
             argv += ["amparo.api:app_from_environment"]
-        self.log = self.workdir / f"serve-{self.db}.log"
+        self.log = self.workdir / f"serve-{self.db}{'-against' if self.src else ''}.log"
         t = time.perf_counter()
         self.proc = subprocess.Popen(
             argv,
@@ -848,10 +863,12 @@ def print_report(
         live = ", ".join(f"{d.get('/status/live', float('nan')):.2f} s" for d in s.ready)
         rtgt = f" (target < {TARGET_READY_10M:g} s at 10M)" if args.hashes >= 10_000_000 else ""
         print(
-            f"Amparo {s.db}: bank import {args.hashes:,} rows in {s.import_s:.1f} s = "
+            f"{s.label}: bank import {args.hashes:,} rows in {s.import_s:.1f} s = "
             f"{rate:,.0f} rows/s{tgt}; start to ready (/status I-AM-ALIVE) {ready}{rtgt} "
             f"(/status/live {live})"
         )
+    if args.against:
+        print_against(rows)
     if hma:
         print(f"HMA at {hma['url']}: " + hma.get("note", ""))
     if hma and "ratio_note" in hma:
@@ -860,6 +877,42 @@ def print_report(
         "vs HMA: /v1/match is compared with HMA's /m/lookup (HMA has no batch route: hashes "
         "checked per second), /v1/scan with HMA's POST /m/lookup of the same file."
     )
+
+
+def serve_round(
+    s: AmparoServer, w: Workload, args: argparse.Namespace, tmp: Path, *, first: bool
+) -> list[Row]:
+    """Start ``s`` (timed, ``--ready-rounds`` times in its first round), check its answers
+    (first round), measure every op, stop it."""
+    for _ in range(max(1, args.ready_rounds) if first else 1):
+        s.stop()
+        ready = s.start()
+        print(f"  {s.label} ready after {ready['/status']:.2f} s", flush=True)
+    if first:
+        check_answers(s.url, f"Bearer {s.key}", w, args.ops, s.label)
+    pid = s.proc.pid if s.proc else None
+    label = s.label + (" granian" if args.server == "granian" else "")
+    try:
+        return measure(label, s.url, f"Bearer {s.key}", w, args.ops, args, tmp, pid)
+    finally:
+        s.stop()
+
+
+def print_against(rows: list[Row]) -> None:
+    """This revision's median rate over the other's (--against), per route and clients."""
+    rates: dict[tuple[str, str, int], list[float]] = {}
+    for r in rows:
+        if r.result is not None:
+            rates.setdefault((r.server, r.op, r.conns), []).append(r.result.rate)
+    for (server, op, conns), new in rates.items():
+        base, granian, _ = server.partition(" granian")
+        old = rates.get((f"{base} (against){granian}", op, conns))
+        if old is None:
+            continue
+        print(
+            f"{server} {OPS[op]} c={conns}: {statistics.median(new) / statistics.median(old):.2f}x"
+            f" the other revision (medians of {len(new)} and {len(old)} rounds)"
+        )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -910,6 +963,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="ASGI server: uvicorn as `amparo serve` runs it (uvloop, httptools), or granian "
         "(pip install granian) running the same app, to compare the two",
     )
+    p.add_argument(
+        "--against",
+        metavar="SRC",
+        help="also serve another revision (its src folder, e.g. after `git worktree add "
+        "/tmp/old REV`: /tmp/old/src) on its own copy of the data, alternating with this one "
+        "round by round, and report new / old per row",
+    )
+    p.add_argument("--rounds", type=int, default=1, help="measured rounds per server (default 1)")
     p.add_argument("--hma", metavar="URL", help="HMA peer, e.g. http://127.0.0.1:5100")
     p.add_argument(
         "--hma-start",
@@ -980,32 +1041,23 @@ def main(argv: list[str] | None = None) -> int:
             csv = tmp / "hashes.csv"
             write_hash_file(csv, hashes, b"pdq\n")
             del hashes
+            srcs = [None, str(Path(args.against).resolve())] if args.against else [None]
             for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
-                s = AmparoServer(db, tmp, args)
-                servers.append(s)
+                group = [AmparoServer(db, tmp, args, src=src) for src in srcs]
+                servers += group
                 try:
-                    print(f"Amparo {db}: importing {args.hashes:,} hashes", flush=True)
-                    s.prepare(csv)
-                    print(f"  import {s.import_s:.1f} s ({args.hashes / s.import_s:,.0f} rows/s)")
-                    for i in range(max(1, args.ready_rounds)):
-                        if i:
-                            s.stop()
-                        ready = s.start()
-                        print(f"  ready after {ready['/status']:.2f} s", flush=True)
-                    check_answers(s.url, f"Bearer {s.key}", w, args.ops, f"Amparo {db}")
-                    pid = s.proc.pid if s.proc else None
-                    rows += measure(
-                        f"Amparo {db}" + (" granian" if args.server == "granian" else ""),
-                        s.url,
-                        f"Bearer {s.key}",
-                        w,
-                        args.ops,
-                        args,
-                        tmp,
-                        pid,
-                    )
+                    for s in group:
+                        print(f"{s.label}: importing {args.hashes:,} hashes", flush=True)
+                        s.prepare(csv)
+                        rate = args.hashes / s.import_s
+                        print(f"  import {s.import_s:.1f} s ({rate:,.0f} rows/s)")
+                    # Sides alternate round by round, so that the machine's drift falls on both.
+                    for n in range(args.rounds):
+                        for s in group:
+                            rows += serve_round(s, w, args, tmp, first=n == 0)
                 finally:
-                    s.cleanup()
+                    for s in group:
+                        s.cleanup()
         if args.hma:
             hma = {"url": args.hma}
             if args.hma_start:
