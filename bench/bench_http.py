@@ -542,6 +542,11 @@ class AmparoServer:
     def label(self) -> str:
         return f"Amparo {self.db}" + (" (against)" if self.src else "")
 
+    @property
+    def tag(self) -> str:
+        """The side in file and database names: one data dir and database per side."""
+        return f"{self.db}-against" if self.src else self.db
+
     def cli(self, *argv: str) -> str:
         amparo = shutil.which("amparo", path=str(Path(sys.executable).parent)) or "amparo"
         r = subprocess.run(
@@ -552,15 +557,14 @@ class AmparoServer:
         return r.stdout
 
     def prepare(self, csv: Path) -> None:
-        side = "-against" if self.src else ""
-        data = self.workdir / f"data-{self.db}{side}"
+        data = self.workdir / f"data-{self.tag}"
         data.mkdir(parents=True)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("AMPARO_")}
         self.env.update(AMPARO_DATA_DIR=str(data), AMPARO_ENV="dev")
         if self.src:
             self.env["PYTHONPATH"] = self.src
         if self.db == "postgres":
-            self.pg_db = f"amparo_bench_http_{os.getpid()}{side.replace('-', '_')}"
+            self.pg_db = f"amparo_bench_http_{os.getpid()}_{self.tag.replace('-', '_')}"
             pg_admin(self.args.pg_url, f'DROP DATABASE IF EXISTS "{self.pg_db}"')
             pg_admin(self.args.pg_url, f'CREATE DATABASE "{self.pg_db}"')
             base = urllib.parse.urlsplit(self.args.pg_url)
@@ -595,7 +599,7 @@ class AmparoServer:
             argv += ["--port", str(port), "--workers", str(self.args.workers or 1)]
             argv += ["--loop", "uvloop", "--log-level", "warning"]
             argv += ["amparo.api:app_from_environment"]
-        self.log = self.workdir / f"serve-{self.db}{'-against' if self.src else ''}.log"
+        self.log = self.workdir / f"serve-{self.tag}.log"
         t = time.perf_counter()
         self.proc = subprocess.Popen(
             argv,
@@ -1087,8 +1091,8 @@ def main(argv: list[str] | None = None) -> int:
                     "hashes": args.hashes,
                     "client": args.client,
                     "ceiling": ceil,
-                    "import_rows_per_s": {s.db: args.hashes / s.import_s for s in servers},
-                    "ready_s": {s.db: [d["/status"] for d in s.ready] for s in servers},
+                    "import_rows_per_s": {s.tag: args.hashes / s.import_s for s in servers},
+                    "ready_s": {s.tag: [d["/status"] for d in s.ready] for s in servers},
                     "hma": hma,
                     "rows": [
                         {
