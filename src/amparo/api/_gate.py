@@ -12,12 +12,13 @@ In this order, each step before the next reads anything more:
 2. **The size**: multipart uploads are bounded by the media limit (times the files a batch
    may carry), anything else by :data:`JSON_BODY_LIMIT`; 413 from the declared length, or as
    soon as the body passes the limit, whatever the route was doing with it.
-3. **The input** (:mod:`amparo.inputs`' rules): the path and the query string, and the whole
-   of any body that is not multipart — JSON (or no content type, which FastAPI reads as
-   JSON) and URL-encoded forms — are read (within the limit) and checked before the route
-   sees them. A body that is not JSON at all is passed on for the route to answer in its
-   own shape (HMA's routes answer differently). Multipart bodies stream past it into
-   Starlette's form parser (spooled to temporary files, never held whole).
+3. **The input** (:mod:`amparo.inputs`' rules): the path and the query string (each
+   parameter given once), and the whole of any body that is not multipart — JSON (or no
+   content type, which FastAPI reads as JSON) and URL-encoded forms — are read (within the
+   limit) and checked before the route sees them. A body that is not JSON at all is passed
+   on for the route to answer in its own shape (HMA's routes answer differently). Multipart
+   bodies stream past it into Starlette's form parser (spooled to temporary files, never
+   held whole).
 4. **The form**: once that parser is done, and before the route or FastAPI's parameter
    parsing sees it, :class:`GuardedRoute` — the route class of every router — checks every
    field name, text value and file name of a multipart form, and closes the form (its
@@ -118,9 +119,9 @@ async def _send_error(send: Send, exc: AmparoError, headers: list[tuple[bytes, b
     await send({"type": "http.response.body", "body": body})
 
 
-def check_query(raw: bytes, *, what: str) -> None:
+def check_query(raw: bytes, *, what: str) -> list[tuple[str, str]]:
     """A query string or URL-encoded form: UTF-8 once decoded, and every name and value
-    storable text (:func:`amparo.inputs.check_text`)."""
+    storable text (:func:`amparo.inputs.check_text`). Returns its (name, value) pairs."""
     try:
         pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
@@ -130,6 +131,21 @@ def check_query(raw: bytes, *, what: str) -> None:
     for name, value in pairs:
         inputs.check_text(name, what=f"a parameter name in {what}")
         inputs.check_text(value, what=f"parameter {name!r}")
+    return pairs
+
+
+def _check_query_string(scope: Scope) -> None:
+    """The query string (:func:`check_query`), each parameter given once: no route takes a
+    repeated one, and of ``?signal=A&signal=B`` the routes would read B where HMA (Flask)
+    reads A, or a proxy in front may have checked A (parameter pollution)."""
+    seen: set[str] = set()
+    for name, _ in check_query(scope.get("query_string", b""), what="the query string"):
+        if name in seen:
+            raise InputError(
+                f"parameter {name!r} is given more than once",
+                hint="give each query parameter once; a list of banks goes in one, comma-separated",
+            )
+        seen.add(name)
 
 
 def _check_path(scope: Scope) -> None:
@@ -229,7 +245,7 @@ class Gate:
             return
         try:
             _check_path(scope)
-            check_query(scope.get("query_string", b""), what="the query string")
+            _check_query_string(scope)
         except InputError as exc:
             await _send_error(send, exc, [])
             return

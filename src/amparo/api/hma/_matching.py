@@ -120,15 +120,14 @@ _PLAIN_LOOKUP = frozenset({"signal", "signal_type", "banks", "seed"})
 
 
 async def _plain_lookup(request: Request) -> Response | None:
-    """``GET /m/lookup?signal_type=..&signal=..`` (with ``banks``, ``seed``), each named
-    once and not empty: the hot path, answered without FastAPI's parameter machinery (see
-    :func:`shortcut`). None for any other form of the request."""
+    """``GET /m/lookup?signal_type=..&signal=..`` (with ``banks``, ``seed``; the gate lets
+    each through once), not empty: the hot path, answered without FastAPI's parameter
+    machinery (see :func:`shortcut`). None for any other form of the request."""
     query = request.query_params
     principal: Principal | None = getattr(request.state, "principal", None)
     if (
         principal is None
         or not {"signal", "signal_type"} <= query.keys() <= _PLAIN_LOOKUP
-        or len(query.multi_items()) != len(query)
         or not query["signal"]
         or not query["signal_type"]
     ):
