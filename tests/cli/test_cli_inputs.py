@@ -93,6 +93,16 @@ def test_a_deeply_nested_json_line_is_a_bad_row(env: Path) -> None:
     assert r.exit_code == 2 and "row 1: row is nested more than 32 levels" in r.output
 
 
+def test_a_json_line_giving_a_name_twice_is_a_bad_row(env: Path) -> None:
+    assert runner.invoke(app, ["bank", "create", "IMPORTED"]).exit_code == 0
+    jsonl = env / "list.jsonl"
+    jsonl.write_text(
+        '{"md5": "' + "4" * 32 + '"}\n{"md5": "' + "5" * 32 + '", "md5": "' + "6" * 32 + '"}\n'
+    )
+    r = runner.invoke(app, ["bank", "import", "IMPORTED", str(jsonl)])
+    assert r.exit_code == 2 and "row 2: row gives the name 'md5' more than once" in r.output
+
+
 @given(st.text(st.characters(codec=None, exclude_categories=()), max_size=8) | st.integers())
 def test_a_parameter_is_refused_exactly_when_it_breaks_a_rule(value: str | int) -> None:
     if isinstance(value, int):

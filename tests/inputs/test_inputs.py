@@ -149,6 +149,8 @@ def test_nesting_up_to_the_limit_is_fine() -> None:
         ("[" + "9" * 5000 + "]", "a number Amparo cannot read"),
         ('["\\u0000"]', "NUL character"),
         ('{"\\udc00": 1}', "lone surrogate"),
+        ('{"a": 1, "a": 2}', "name 'a' more than once in one object"),
+        ('[{"x": {"k": 1, "j": 2, "k": 1}}]', "name 'k' more than once"),
     ],
 )
 def test_strict_json(text: str, why: str) -> None:
@@ -161,3 +163,17 @@ def test_strict_json(text: str, why: str) -> None:
 def test_text_that_is_not_json_is_invalid_json(text: str | bytes) -> None:
     with pytest.raises(InvalidJSONError):
         inputs.load_json(text, what="body")
+
+
+@given(st.lists(st.sampled_from(["a", "b", "é", "", "a\\u0062"]), max_size=5), st.integers(0, 3))
+def test_an_object_is_refused_exactly_when_a_name_repeats(names: list[str], depth: int) -> None:
+    """Whichever way the names are written (escaped or not), at whatever depth."""
+    text = "{" + ", ".join(f'"{n}": {i}' for i, n in enumerate(names)) + "}"
+    for _ in range(depth):
+        text = f'{{"k": [{text}]}}'
+    decoded = [json.loads(f'"{n}"') for n in names]
+    verdict = _verdict(lambda: inputs.load_json(text, what="body"))
+    if len(set(decoded)) == len(decoded):
+        assert verdict is None
+    else:
+        assert verdict is not None and "more than once in one object" in verdict
