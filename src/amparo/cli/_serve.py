@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from typing import Annotated, Literal
@@ -64,8 +65,12 @@ def serve_command(
         os.environ[CONFIG_ENV] = str(root["config"])  # the workers read the same file
     # Migrate once, here, before the workers start (each would race to do it).
     Runtime.open(config).close()
-    with tempfile.TemporaryDirectory(prefix="amparo-serve-") as group:
+    with contextlib.ExitStack() as stack:
+        # Only a group needs its folder. One worker ends on SIGTERM by the signal itself
+        # (uvicorn raises it again once shut down), past any cleanup of ours; the group's
+        # supervisor returns, so its folder goes with the with-block.
         if workers > 1:  # ready only once every worker has loaded (see amparo.api readiness)
+            group = stack.enter_context(tempfile.TemporaryDirectory(prefix="amparo-serve-"))
             os.environ[SERVE_GROUP_ENV] = f"{workers}:{group}"
         uvicorn.run(
             "amparo.api:app_from_environment",
