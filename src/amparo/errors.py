@@ -35,6 +35,7 @@ from collections.abc import Sequence
 __all__ = [
     "AmparoError",
     "AuthenticationError",
+    "BodyTooSlowError",
     "ConfigError",
     "ConflictError",
     "CorruptMediaError",
@@ -122,6 +123,13 @@ class InvalidJSONError(InputError):
 
 class UnsafeURLError(InputError):
     code = "unsafe_url"
+
+
+class BodyTooSlowError(InputError):
+    """A request body that stopped coming fast enough (see ``amparo.api``'s gate)."""
+
+    status_code = 408
+    code = "body_too_slow"
 
 
 class ImportRowsError(InputError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers, UploadFile
 
 from amparo import auth
-from amparo.api import create_app
+from amparo.api import _gate, create_app
 from amparo.api._gate import JSON_BODY_LIMIT, read_upload
 from amparo.config import Settings
 from amparo.errors import MediaTooLargeError
@@ -177,3 +178,70 @@ def test_read_upload_of_unknown_size_reads_one_byte_past_the_limit_at_most() -> 
     assert spooled.asked == [11]
     exact = UploadFile(_CountingFile(b"x" * 10), size=10, headers=Headers({}))
     assert asyncio.run(read_upload(exact, 10)) == b"x" * 10
+
+
+class TrickleBody:
+    """``parts`` sent ``gap`` seconds apart, then (``stall``) nothing more, ever."""
+
+    def __init__(self, parts: list[bytes], gap: float, *, stall: bool) -> None:
+        self.parts = parts
+        self.gap = gap
+        self.stall = stall
+        self.sent = 0
+
+    async def receive(self) -> dict[str, Any]:
+        if self.sent:
+            await asyncio.sleep(self.gap)
+        if self.sent == len(self.parts):
+            if self.stall:
+                await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+        self.sent += 1
+        more = self.stall or self.sent < len(self.parts)
+        return {"type": "http.request", "body": self.parts[self.sent - 1], "more_body": more}
+
+
+def _match_body() -> bytes:
+    return json.dumps({"hashes": [{"signal_type": "md5", "value": "0" * 32}]}).encode()
+
+
+@pytest.fixture
+def quick_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """0.3 s of grace, then 100 bytes a second."""
+    monkeypatch.setattr(_gate, "BODY_GRACE_SECONDS", 0.3)
+    monkeypatch.setattr(_gate, "BODY_MIN_RATE", 100)
+
+
+@pytest.mark.usefixtures("quick_pace")
+@pytest.mark.parametrize("multipart", [False, True])
+def test_a_body_that_stops_coming_is_408(
+    app: tuple[FastAPI, Amparo], key: str, multipart: bool
+) -> None:
+    if multipart:
+        head = b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n'
+        headers = {"content-type": MULTIPART, "content-length": "100000", "x-api-key": key}
+        path = "/v1/scan"
+    else:
+        head = _match_body()[:10]
+        headers = {"content-type": "application/json", "content-length": "1000", "x-api-key": key}
+        path = "/v1/match"
+    body = TrickleBody([head], 0.0, stall=True)
+    started = time.monotonic()
+    status, answer = call(app[0], "POST", path, headers, body)  # type: ignore[arg-type]
+    assert status == 408 and answer["error"] == "body_too_slow", answer
+    assert "stopped coming" in answer["message"] and answer["hint"]
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.usefixtures("quick_pace")
+def test_a_slow_body_that_keeps_pace_passes(app: tuple[FastAPI, Amparo], key: str) -> None:
+    whole = _match_body()
+    parts = [whole[i : i + 20] for i in range(0, len(whole), 20)]  # 200 bytes a second
+    headers = {
+        "content-type": "application/json",
+        "content-length": str(len(whole)),
+        "x-api-key": key,
+    }
+    body = TrickleBody(parts, 0.1, stall=False)
+    status, answer = call(app[0], "POST", "/v1/match", headers, body)  # type: ignore[arg-type]
+    assert status == 200 and answer["results"][0]["matched"] is False, answer

@@ -51,7 +51,8 @@ match), `reviewer`, `auditor`, `investigator` (sightings, notices, conduct repor
 Input is checked before a route runs: text must be valid Unicode without NUL characters,
 integers must fit in 64 bits, JSON must be strict (each name once in an object) and at most
 32 levels deep, and each query parameter is given once; anything else answers 400 in the
-one error shape (`{"error", "message", "hint"}`).
+one error shape (`{"error", "message", "hint"}`). A request body must keep coming (within
+10 s, then at 1 KiB a second on average), else 408 `body_too_slow`.
 
 The `/h`, `/m`, `/c` and `/status` routes speak the API of Meta's Hasher-Matcher-Actioner
 (HMA), so an HMA client switches by changing its base URL and adding a key header.

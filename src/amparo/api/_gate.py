@@ -9,9 +9,10 @@ In this order, each step before the next reads anything more:
    session cookie is checked instead (:class:`CookieAuth`, a database read), equally before
    the body, and a request without a live session gets the console's refusal (a redirect
    to its login page). API keys are not accepted there, and cookies nowhere else.
-2. **The size**: multipart uploads are bounded by the media limit (times the files a batch
-   may carry), anything else by :data:`JSON_BODY_LIMIT`; 413 from the declared length, or as
-   soon as the body passes the limit, whatever the route was doing with it.
+2. **The size and the pace**: multipart uploads are bounded by the media limit (times the
+   files a batch may carry), anything else by :data:`JSON_BODY_LIMIT`; 413 from the declared
+   length, or as soon as the body passes the limit, whatever the route was doing with it.
+   A body must keep coming (:class:`_Pace`): 408 when it stops.
 3. **The input** (:mod:`amparo.inputs`' rules): the path and the query string (each
    parameter given once), and the whole of any body that is not multipart — JSON (or no
    content type, which FastAPI reads as JSON) and URL-encoded forms — are read (within the
@@ -31,6 +32,7 @@ Refusals are answered in the one error shape, ``{"error", "message", "hint"}``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
@@ -47,6 +49,7 @@ from amparo.auth import Principal
 from amparo.errors import (
     AmparoError,
     AuthenticationError,
+    BodyTooSlowError,
     InputError,
     InvalidJSONError,
     MediaTooLargeError,
@@ -73,6 +76,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 JSON_BODY_LIMIT = 4 * 1024 * 1024
 """Largest body that is not a multipart upload: 10,000 hashes to /v1/match fit in ~1 MB."""
+
+BODY_GRACE_SECONDS = 10.0
+BODY_MIN_RATE = 1024
+"""A body must keep coming: by ``BODY_GRACE_SECONDS`` plus a second per ``BODY_MIN_RATE``
+bytes received so far, the next part must be in (see :class:`_Pace`)."""
 
 MAX_FORM_PARTS = 16
 """Most files, and most other fields, one form may carry (a batch scan's 16 files)."""
@@ -180,8 +188,8 @@ def _check_body(content_type: str, body: bytes) -> None:
         check_query(body, what="the form")
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyCut(Exception):
+    """Raised into the route when the gate ends a multipart body (too large, too slow)."""
 
 
 def _too_large(limit: int, *, upload: bool) -> MediaTooLargeError:
@@ -249,12 +257,18 @@ class Gate:
         except InputError as exc:
             await _send_error(send, exc, [])
             return
+        if _has_body(headers):
+            receive = _Pace(receive)
         if multipart:
             await self._stream(scope, receive, send, limit)
             return
         body = bytearray()
         while True:
-            message = await receive()
+            try:
+                message = await receive()
+            except BodyTooSlowError as exc:
+                await _send_error(send, exc, [(b"connection", b"close")])
+                return
             if message["type"] == "http.disconnect":
                 return  # the client is gone: nobody to answer
             body.extend(message.get("body", b""))
@@ -271,32 +285,80 @@ class Gate:
         await self.app(scope, _replay(bytes(body), receive), send)
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        """Pass a multipart body through, counting; past ``limit`` the answer is 413 whatever
-        the route makes of the interruption (FastAPI's body parser would call it a 400)."""
+        """Pass a multipart body through, counting; past ``limit`` the answer is 413, and
+        to a body that stopped coming 408, whatever the route makes of the interruption
+        (FastAPI's body parser would call it a 400)."""
         seen = 0
-        over = False
+        cut: AmparoError | None = None
         answered = False
 
         async def limited() -> Message:
-            nonlocal seen, over
-            message = await receive()
+            nonlocal seen, cut
+            try:
+                message = await receive()
+            except BodyTooSlowError as exc:
+                cut = exc
+                raise _BodyCut from None
             seen += len(message.get("body", b""))
             if seen > limit:
-                over = True
-                raise _BodyTooLarge
+                cut = _too_large(limit, upload=True)
+                raise _BodyCut
             return message
 
-        async def unless_over(message: Message) -> None:
+        async def unless_cut(message: Message) -> None:
             nonlocal answered
-            if over:
-                return  # the route's answer to a body cut short gives way to the 413
+            if cut is not None:
+                return  # the route's answer to a body cut short gives way to ours
             answered = True
             await send(message)
 
-        with contextlib.suppress(_BodyTooLarge):  # answered below, once
-            await self.app(scope, limited, unless_over)
-        if over and not answered:
-            await _send_error(send, _too_large(limit, upload=True), [])
+        with contextlib.suppress(_BodyCut):  # answered below, once
+            await self.app(scope, limited, unless_cut)
+        if cut is not None and not answered:
+            close = [(b"connection", b"close")] if isinstance(cut, BodyTooSlowError) else []
+            await _send_error(send, cut, close)
+
+
+class _Pace:
+    """Receives a body that must keep coming, or raises :class:`BodyTooSlowError`.
+
+    Neither uvicorn nor Starlette bounds how long a body may take: a client that trickles a
+    byte at a time holds its connection (and, for an upload, a spooled file) for as long as
+    it likes, and enough of them take every connection a server has. Slow links still pass:
+    a 50 MB upload at 10 KB/s keeps well ahead of the pace. Once the body is complete,
+    later receives (a wait for the client to disconnect) are not timed.
+    """
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._started = asyncio.get_running_loop().time()
+        self._seen = 0
+        self._done = False
+
+    async def __call__(self) -> Message:
+        if self._done:
+            return await self._receive()
+        deadline = self._started + BODY_GRACE_SECONDS + self._seen / BODY_MIN_RATE
+        try:
+            async with asyncio.timeout_at(deadline):
+                message = await self._receive()
+        except TimeoutError:
+            raise BodyTooSlowError(
+                f"the request body stopped coming: {self._seen} bytes in "
+                f"{asyncio.get_running_loop().time() - self._started:.1f} s",
+                hint=f"send the body at {BODY_MIN_RATE} bytes a second or faster",
+            ) from None
+        self._seen += len(message.get("body", b""))
+        self._done = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
+
+
+def _has_body(headers: Headers) -> bool:
+    """A declared length above 0, or a chunked body (GET lookups have neither)."""
+    declared = headers.get("content-length")
+    return (declared is not None and declared != "0") or (
+        "chunked" in headers.get("transfer-encoding", "").lower()
+    )
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
