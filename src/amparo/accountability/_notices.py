@@ -189,7 +189,9 @@ def run_notice_round(
             if ok:
                 row.notices_sent = notice.number
                 row.notice_failures = 0
-                row.first_notice_at = row.first_notice_at or now
+                if row.first_notice_at is None:
+                    row.first_notice_at = now
+                    _repo.mark_noticed(uow, row.id)
                 if row.next_check_at is None and row.state == "open":
                     row.next_check_at = now + policy.check_after
                 row.next_notice_at = now + policy.interval if row.state == "open" else None

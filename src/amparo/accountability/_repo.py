@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Literal, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from amparo.accountability._model import CHANNELS, Channel, Platform, Sighting
@@ -29,11 +29,15 @@ from amparo.store import (
 )
 
 __all__ = [
+    "NOTICED_HERE",
+    "NOTICED_PAGE",
     "Due",
+    "Noticed",
     "checks_of",
     "claim_due",
     "last_notice",
-    "noticed_signatures",
+    "mark_noticed",
+    "noticed_since",
     "notices_of",
     "open_sighting_at",
     "platform_row",
@@ -182,16 +186,58 @@ def claim_due(
 
 
 _SIGHTINGS = cast(Table, SightingRow.__table__)
-# Core, built once: every matched scan's commit runs it (see _reuploads._Noticed).
-_NOTICED = select(_SIGHTINGS.c.id, _SIGHTINGS.c.md5, _SIGHTINGS.c.sha256, _SIGHTINGS.c.pdq).where(
-    _SIGHTINGS.c.first_notice_at.is_not(None)
+_EARLIER = _SIGHTINGS.alias("earlier")
+# Core, built once: every scan's group commit runs it (see _reuploads).
+_NOTICED_SINCE = (
+    select(
+        _SIGHTINGS.c.noticed_seq,
+        _SIGHTINGS.c.id,
+        _SIGHTINGS.c.md5,
+        _SIGHTINGS.c.sha256,
+        _SIGHTINGS.c.pdq,
+    )
+    .where(_SIGHTINGS.c.noticed_seq > bindparam("after"))
+    .order_by(_SIGHTINGS.c.noticed_seq)
+    # A page at a time: memory stays bounded, and ORDER BY ... LIMIT keeps PostgreSQL on the
+    # index even before the table has statistics (without, it scanned 100,000 rows: 34 ms).
+    .limit(bindparam("limit"))
 )
+NOTICED_PAGE = 10_000
+"""The most items :func:`noticed_since` reads at once."""
+_NUMBER = (
+    update(_SIGHTINGS)
+    .where(_SIGHTINGS.c.id == bindparam("sighting"), _SIGHTINGS.c.noticed_seq.is_(None))
+    .values(
+        noticed_seq=select(func.coalesce(func.max(_EARLIER.c.noticed_seq), 0) + 1).scalar_subquery()
+    )
+)
+_NUMBERING_LOCK = 0x616D7061726F0001  # PostgreSQL advisory lock key: "amparo", 1
+NOTICED_HERE = "amparo.accountability.noticed_here"
+"""``session.info`` key set by :func:`mark_noticed`: this transaction has numbered an item
+that others cannot see until it commits."""
+
+Noticed = tuple[int, int, str | None, str | None, str | None]
 
 
-def noticed_signatures(session: Session) -> list[tuple[int, str | None, str | None, str | None]]:
-    """(id, MD5, SHA-256, PDQ) of every noticed sighting."""
-    rows = session.execute(_NOTICED).all()
-    return [(int(i), md5, sha, pdq) for i, md5, sha, pdq in rows]
+def noticed_since(session: Session, after: int) -> list[Noticed]:
+    """(number, id, MD5, SHA-256, PDQ) of the sightings noticed with a number above
+    ``after`` (:func:`mark_noticed`), in order of number: the first :data:`NOTICED_PAGE`."""
+    rows = session.execute(_NOTICED_SINCE, {"after": after, "limit": NOTICED_PAGE}).all()
+    return [(int(n), int(i), md5, sha, pdq) for n, i, md5, sha, pdq in rows]
+
+
+def mark_noticed(session: Session, sighting_id: int) -> None:
+    """Give a sighting just noticed its number (``noticed_seq``): one above every number
+    given so far, so that numbers follow commit order. On PostgreSQL the transaction takes a
+    lock that it holds until it ends (noticing transactions take turns from here to their
+    commit); SQLite lets one writer in at a time anyway. A reader of
+    :func:`noticed_since` therefore never sees a number while a smaller one is still to come,
+    and can keep what it read and ask only for what lies above. Call it late in the
+    transaction that sets ``first_notice_at``."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_NUMBERING_LOCK)))
+    session.execute(_NUMBER, {"sighting": sighting_id})
+    session.info[NOTICED_HERE] = True
 
 
 def sightings_by_id(session: Session, ids: Collection[int]) -> list[SightingRow]:

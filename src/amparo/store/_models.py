@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -478,14 +477,9 @@ class SightingRow(Base):
     __table_args__ = (
         Index("ix_accountability_sightings_notice_due", "state", "next_notice_at"),
         Index("ix_accountability_sightings_check_due", "state", "next_check_at"),
-        # Every scan's group commit reads the noticed items (re-upload check): without it,
-        # a full scan of all sightings per commit.
-        Index(
-            "ix_accountability_sightings_noticed",
-            "id",
-            postgresql_where=text("first_notice_at IS NOT NULL"),
-            sqlite_where=text("first_notice_at IS NOT NULL"),
-        ),
+        # Every scan's group commit reads the items noticed since it last looked (re-upload
+        # check): by this index, whatever their number. Unique: one number per item.
+        Index("ix_accountability_sightings_noticed_seq", "noticed_seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -509,6 +503,9 @@ class SightingRow(Base):
     notices_sent: Mapped[int] = mapped_column(Integer, default=0)
     notice_failures: Mapped[int] = mapped_column(Integer, default=0)
     first_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    noticed_seq: Mapped[int | None] = mapped_column(BigInteger)
+    """Set with ``first_notice_at``: the items noticed so far are numbered in commit order
+    (``amparo.accountability._repo.mark_noticed``)."""
     next_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     check_failures: Mapped[int] = mapped_column(Integer, default=0)
