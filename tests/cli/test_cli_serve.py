@@ -1,4 +1,5 @@
-"""``amparo serve`` as a real process: stopped by SIGTERM, it leaves no folder behind."""
+"""``amparo serve`` as a real process: stopped by SIGTERM, it leaves no folder behind, and
+a worker group sweeps the folders of groups that are gone."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def test_sigterm_leaves_no_temporary_folder(tmp_path: Path, workers: int) -> Non
     tmp.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AMPARO_")}
     env.update(AMPARO_DATA_DIR=str(tmp_path / "data"), AMPARO_ENV="dev", TMPDIR=str(tmp))
+    # A group's folder left by a supervisor that is gone (killed) goes at the next start;
+    # one whose process lives (this test's) stays.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    (tmp / f"amparo-serve-{gone}-stale").mkdir()
+    (tmp / f"amparo-serve-{os.getpid()}-live").mkdir()
+    planted = {f"amparo-serve-{os.getpid()}-live"}
     port = _free_port()
     argv = [sys.executable, "-c", "from amparo.cli import main; main()", "serve"]
     argv += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
@@ -45,8 +53,10 @@ def test_sigterm_leaves_no_temporary_folder(tmp_path: Path, workers: int) -> Non
                 assert server.poll() is None, server.communicate()[1]
                 time.sleep(0.1)
             if workers > 1:  # the group's readiness folder, while it runs
-                assert [p.name[:13] for p in tmp.iterdir()] == ["amparo-serve-"]
+                (group,) = {p.name for p in tmp.iterdir()} - planted
+                assert group.startswith(f"amparo-serve-{server.pid}-")
         finally:
             server.send_signal(signal.SIGTERM)
             server.communicate(timeout=30)
-    assert list(tmp.iterdir()) == []
+    left = {p.name for p in tmp.iterdir()}
+    assert left == (planted if workers > 1 else planted | {f"amparo-serve-{gone}-stale"})

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
+from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
@@ -16,6 +18,26 @@ from amparo.config import CONFIG_ENV, SERVE_GROUP_ENV
 __all__ = ["app"]
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+_GROUP_PREFIX = "amparo-serve-"
+
+
+def _sweep_groups() -> None:
+    """Remove the group folders of ``amparo serve`` processes that are gone: a supervisor
+    killed (SIGKILL, a crash) leaves its folder, named after its process id, behind. A
+    folder whose process id is in use again stays (it costs nothing but its name)."""
+    tmp = Path(tempfile.gettempdir())
+    for folder in tmp.glob(f"{_GROUP_PREFIX}*-*"):
+        pid = folder.name.removeprefix(_GROUP_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (PermissionError, OverflowError):
+            continue  # someone else's process, or no process id at all
 
 
 def serve_command(
@@ -70,7 +92,10 @@ def serve_command(
         # (uvicorn raises it again once shut down), past any cleanup of ours; the group's
         # supervisor returns, so its folder goes with the with-block.
         if workers > 1:  # ready only once every worker has loaded (see amparo.api readiness)
-            group = stack.enter_context(tempfile.TemporaryDirectory(prefix="amparo-serve-"))
+            _sweep_groups()
+            group = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix=f"{_GROUP_PREFIX}{os.getpid()}-")
+            )
             os.environ[SERVE_GROUP_ENV] = f"{workers}:{group}"
         uvicorn.run(
             "amparo.api:app_from_environment",
