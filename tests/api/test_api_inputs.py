@@ -297,6 +297,25 @@ def test_a_csv_field_over_the_csv_limit_is_a_bad_row(
     assert r.status_code == 200 and r.json()["added"] == 1, r.text
 
 
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        (b"md5,note\n" + b"8" * 32 + b",caf\xe9\n", 2),  # Latin-1, not UTF-8
+        (b"\xef\xbb\xbfmd5\n" + b"8" * 32 + b"\n\xc3", 3),  # cut short at the end
+    ],
+)
+def test_an_import_that_is_not_utf8_names_the_line(
+    client: TestClient, admin: dict[str, str], data: bytes, line: int
+) -> None:
+    """Refused whole, like the command line, with the line to look at: decoded with
+    replacement characters instead, 'caf\xe9' went into the bank as 'caf\ufffd'."""
+    r = client.post(f"/v1/banks/{BANK}/import", files={"file": ("a.csv", data)}, headers=admin)
+    _refused(r, 400, f"a.csv: line {line}: not UTF-8 text")
+    r = client.get(f"/v1/banks/{BANK}/entries", headers=admin)
+    assert r.status_code == 200
+    assert all(e["signals"].get("md5") != "8" * 32 for e in r.json()["entries"])
+
+
 def _row(**fields: object) -> str:
     return _j({"md5": "6" * 32, **fields})
 

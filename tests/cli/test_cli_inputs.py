@@ -81,7 +81,8 @@ def test_an_import_of_a_file_that_is_not_utf8_says_so(env: Path, first: bool) ->
     data = b"\xff\xfe\xc0 binary" if first else f"md5\n{'1' * 32}\n".encode() + b"\xc0\xff\n"
     (env / "list.csv").write_bytes(data)
     r = runner.invoke(app, ["bank", "import", "IMPORTED", str(env / "list.csv")])
-    assert r.exit_code == 2 and "list.csv: not UTF-8 text" in r.output, r.output
+    line = 1 if first else 3
+    assert r.exit_code == 2 and f"list.csv: line {line}: not UTF-8 text" in r.output, r.output
     assert "Traceback" not in r.output
 
 

@@ -242,7 +242,9 @@ def delete_entry(name: str, entry_id: EntryId, amparo: RuntimeDep, _: Curator) -
     "row numbers) unless skip_bad_rows=true, which imports the good rows and lists the bad. "
     "A row updates the entry of the same source and source_id (or, without a source_id, the "
     "entry holding one of its hashes), else adds one; replace=true disables the bank's "
-    "entries the file no longer lists. Rows are committed in batches.",
+    "entries the file no longer lists. Rows are committed in batches. The file must be UTF-8 "
+    "(a byte order mark is dropped): a byte that is not refuses the whole file (400 naming "
+    "the line).",
 )
 async def import_entries(
     name: str,
@@ -265,10 +267,7 @@ async def import_entries(
             spool.write(chunk)
 
         def open_lines() -> Iterator[str]:
-            spool.seek(0)
-            for number, raw in enumerate(spool):
-                line = raw.decode("utf-8", errors="replace")
-                yield line.removeprefix("\ufeff") if number == 0 else line
+            return banks.file_lines(spool, name=file.filename or "the file")
 
         def run() -> dict[str, Any]:
             return banks.import_entries(

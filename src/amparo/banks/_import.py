@@ -29,6 +29,8 @@ time are exported as disabled; metadata and media URIs are not part of the forma
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import functools
 import gc
@@ -41,7 +43,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from amparo import inputs
 from amparo.banks import _repo
@@ -58,6 +60,7 @@ __all__ = [
     "ImportResult",
     "Transactions",
     "export_lines",
+    "file_lines",
     "import_entries",
     "parse_csv",
     "parse_jsonl",
@@ -158,6 +161,41 @@ def _checked(row_no: int, fields: Mapping[str, Any]) -> Row:
         return row_no, _entry_from(fields)
     except AmparoError as exc:
         return row_no, exc.message
+
+
+def file_lines(file: BinaryIO, *, name: str) -> Iterator[str]:
+    """The lines of a list file from its start (a UTF-8 byte order mark dropped), decoded a
+    block at a time; a byte that is not UTF-8 stops it with an :class:`InputError` naming
+    the line (found again, line by line, only then). ``file`` stays open and usable."""
+    file.seek(0)
+    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+    try:
+        for line in text:  # noqa: UP028 - ``yield from`` would close ``text`` (and ``file``) on close
+            yield line
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{name}: line {_first_bad_line(file)}: not UTF-8 text ({exc.reason})",
+            hint="save the list as UTF-8 CSV or JSON Lines",
+        ) from None
+    finally:
+        # Leave ``file`` open for the caller (the wrapper would close it when collected);
+        # an abandoned reader may be closed after the file itself was.
+        with contextlib.suppress(ValueError):
+            text.detach()
+
+
+def _first_bad_line(file: BinaryIO) -> int:
+    """The line of the first byte of ``file`` that is not UTF-8 (a newline byte is never
+    part of a character, so lines decode one by one)."""
+    file.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    number = 0
+    for number, raw in enumerate(file, 1):
+        try:
+            decoder.decode(raw)
+        except UnicodeDecodeError:
+            return number
+    return number  # a character cut short by the end of the file
 
 
 def parse_csv(lines: Iterable[str]) -> Iterator[Row]:

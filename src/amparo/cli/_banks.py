@@ -216,14 +216,8 @@ def import_(
     kind = _format(fmt, file)
 
     def open_lines() -> Iterator[str]:
-        with file.open(encoding="utf-8-sig", newline="") as fh:
-            try:
-                yield from fh
-            except UnicodeDecodeError as exc:  # decoded a block at a time: no line to name
-                raise InputError(
-                    f"{file}: not UTF-8 text ({exc.reason})",
-                    hint="save the list as UTF-8 CSV or JSON Lines",
-                ) from None
+        with file.open("rb") as fh:
+            yield from banks.file_lines(fh, name=str(file))
 
     amparo = runtime(ctx)
     with Reporter(f"importing into {name}", "rows", quiet=quiet) as bar:
