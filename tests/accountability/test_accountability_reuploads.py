@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from _acc_helpers import T0, FakePlatform, Route, jpeg
@@ -290,3 +291,25 @@ def test_noticed_items_read_in_any_steps_match_as_all_at_once(
 
 def acc_copy(md5: str | None, pdq: str) -> _reuploads.Copy:
     return _reuploads.Copy("scan", "s", md5, None, pdq, None, None, T0)
+
+
+def test_a_started_runtime_reads_the_noticed_items_before_its_first_scan(
+    amparo: Amparo,
+) -> None:
+    """So that the first scan's commit (a matched lookup's answer) does not wait for them."""
+    _noticed_rows(amparo, 30, 3)  # 10 noticed
+    after: list[object] = []  # where each read of the noticed items started
+
+    def record(_conn: object, _cur: object, statement: str, params: Any, *_: object) -> None:
+        if "noticed_seq >" in statement:
+            after.append(params["after"] if isinstance(params, dict) else params[0])
+
+    event.listen(amparo.engine, "before_cursor_execute", record)
+    try:
+        amparo.start()
+        amparo.stop()  # waits for the reading
+        with amparo.session() as uow:
+            acc.link_reuploads(uow, _scan(amparo, jpeg(1)))
+    finally:
+        event.remove(amparo.engine, "before_cursor_execute", record)
+    assert after == [0, 10]  # read at start; the first scan asks only above the 10 read

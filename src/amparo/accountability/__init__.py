@@ -65,7 +65,12 @@ from amparo.accountability._report import (
     LedgerRef,
     build_report,
 )
-from amparo.accountability._reuploads import Reupload, ReuploadEffect, link_reuploads
+from amparo.accountability._reuploads import (
+    Reupload,
+    ReuploadEffect,
+    link_reuploads,
+    load_noticed,
+)
 from amparo.accountability._service import Accountability
 from amparo.accountability._sightings import (
     IntakeContext,
@@ -124,6 +129,7 @@ __all__ = [
     "link_reuploads",
     "list_platforms",
     "list_sightings",
+    "load_noticed",
     "parse_period",
     "parse_time",
     "percentile",

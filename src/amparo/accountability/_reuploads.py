@@ -34,7 +34,7 @@ from amparo.store import PlatformRow, ReuploadRow, SightingRow, UnitOfWork
 
 _T = TypeVar("_T")
 
-__all__ = ["Copy", "Reupload", "link_copies", "link_reuploads"]
+__all__ = ["Copy", "Reupload", "link_copies", "link_reuploads", "load_noticed"]
 
 
 @dataclass(frozen=True)
@@ -195,6 +195,13 @@ def _noticed(uow: UnitOfWork) -> list[_NoticedItems]:
     own = _NoticedItems()
     own.add(rows)
     return [items, own]
+
+
+def load_noticed(uow: UnitOfWork) -> None:
+    """Bring this process's noticed items of ``uow``'s database up to date (reading what it
+    has not seen). A server calls it as it starts, so that its first scan does not wait for
+    all of them (0.5-1 s at 100,000)."""
+    _noticed(uow)
 
 
 def link_copies(uow: UnitOfWork, copies: Sequence[Copy], *, pdq_threshold: int) -> list[Reupload]:

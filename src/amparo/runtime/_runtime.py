@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -19,6 +20,7 @@ from amparo.accountability import (
     SightingObservations,
     SightingSources,
     VaultSink,
+    load_noticed,
 )
 from amparo.config import Settings
 from amparo.errors import ConfigError, UnavailableError
@@ -104,6 +106,7 @@ class Runtime:
             box=self.credential_box,
         )
         self._workers: list[PeriodicWorker] = []
+        self._noticed_loader: threading.Thread | None = None
         self._started = False
 
     @classmethod
@@ -261,8 +264,9 @@ class Runtime:
 
     def start(self) -> None:
         """Start the background workers: change feed (its first round loads the indexes),
-        scan writer, ledger, key use, webhook delivery. Keys and banks are loaded before this
-        returns. Sets the process's C heap up for serving (:func:`amparo.heap.keep_freed_memory`).
+        scan writer, ledger, key use, webhook delivery, and one reading of the noticed items
+        (the re-upload check's). Keys and banks are loaded before this returns. Sets the
+        process's C heap up for serving (:func:`amparo.heap.keep_freed_memory`).
         """
         if self._started:
             return
@@ -272,6 +276,10 @@ class Runtime:
         self._started = True
         settings = self.settings
         self.scans.start()
+        self._noticed_loader = threading.Thread(
+            target=self._load_noticed, name="amparo-noticed", daemon=True
+        )
+        self._noticed_loader.start()
         self._workers = [
             PeriodicWorker("catalog", settings.index_refresh_seconds, self.follower.sync),
             PeriodicWorker(
@@ -315,6 +323,15 @@ class Runtime:
         for worker in self._workers:
             worker.start()
 
+    def _load_noticed(self) -> None:
+        """Read the noticed items in the background (the re-upload check of every scan
+        needs them; the first scan would otherwise wait for all of them)."""
+        try:
+            with self.sessions() as s:
+                load_noticed(s)
+        except Exception:  # the first scan reads them then
+            log.exception("could not read the noticed items at start")
+
     def worker(self, name: str) -> PeriodicWorker:
         """The started worker called ``name`` (catalog, ledger, key-use, policy,
         evidence-purge, accountability, webhooks)."""
@@ -354,6 +371,9 @@ class Runtime:
         self._workers = []
         self.deliverer.close()
         self.scans.stop()
+        if self._noticed_loader is not None:
+            self._noticed_loader.join(30)
+            self._noticed_loader = None
         self._started = False
 
     def close(self) -> None:
