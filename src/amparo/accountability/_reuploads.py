@@ -199,8 +199,9 @@ def _noticed(uow: UnitOfWork) -> list[_NoticedItems]:
 
 def load_noticed(uow: UnitOfWork) -> None:
     """Bring this process's noticed items of ``uow``'s database up to date (reading what it
-    has not seen). A server calls it as it starts, so that its first scan does not wait for
-    all of them (0.5-1 s at 100,000)."""
+    has not seen). A server's ``noticed`` worker calls it from its start on, so that its
+    scans do not wait to read them all (0.5-1 s at 100,000) at start or after a bulk
+    notice."""
     _noticed(uow)
 
 

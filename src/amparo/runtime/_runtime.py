@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -106,7 +105,6 @@ class Runtime:
             box=self.credential_box,
         )
         self._workers: list[PeriodicWorker] = []
-        self._noticed_loader: threading.Thread | None = None
         self._started = False
 
     @classmethod
@@ -264,9 +262,9 @@ class Runtime:
 
     def start(self) -> None:
         """Start the background workers: change feed (its first round loads the indexes),
-        scan writer, ledger, key use, webhook delivery, and one reading of the noticed items
-        (the re-upload check's). Keys and banks are loaded before this returns. Sets the
-        process's C heap up for serving (:func:`amparo.heap.keep_freed_memory`).
+        scan writer, ledger, key use, webhook delivery, noticed items (the re-upload
+        check's). Keys and banks are loaded before this returns. Sets the process's C heap
+        up for serving (:func:`amparo.heap.keep_freed_memory`).
         """
         if self._started:
             return
@@ -276,10 +274,6 @@ class Runtime:
         self._started = True
         settings = self.settings
         self.scans.start()
-        self._noticed_loader = threading.Thread(
-            target=self._load_noticed, name="amparo-noticed", daemon=True
-        )
-        self._noticed_loader.start()
         self._workers = [
             PeriodicWorker("catalog", settings.index_refresh_seconds, self.follower.sync),
             PeriodicWorker(
@@ -308,6 +302,7 @@ class Runtime:
                 first_delay=settings.accountability_worker_seconds,
             ),
             PeriodicWorker("webhooks", settings.webhook_poll_seconds, self.deliverer.round),
+            PeriodicWorker("noticed", settings.index_refresh_seconds, self._read_noticed),
         ]
         if settings.index_snapshot_seconds > 0:
             every = settings.index_snapshot_seconds
@@ -323,18 +318,16 @@ class Runtime:
         for worker in self._workers:
             worker.start()
 
-    def _load_noticed(self) -> None:
-        """Read the noticed items in the background (the re-upload check of every scan
-        needs them; the first scan would otherwise wait for all of them)."""
-        try:
-            with self.sessions() as s:
-                load_noticed(s)
-        except Exception:  # the first scan reads them then
-            log.exception("could not read the noticed items at start")
+    def _read_noticed(self) -> None:
+        """Read the items noticed since the last round, for the re-upload check of every
+        scan: a scan's commit then finds next to nothing new to read (at start, or after a
+        bulk notice, it would read them all)."""
+        with self.sessions() as s:
+            load_noticed(s)
 
     def worker(self, name: str) -> PeriodicWorker:
         """The started worker called ``name`` (catalog, ledger, key-use, policy,
-        evidence-purge, accountability, webhooks)."""
+        evidence-purge, accountability, webhooks, noticed)."""
         for worker in self._workers:
             if worker.name == name:
                 return worker
@@ -371,9 +364,6 @@ class Runtime:
         self._workers = []
         self.deliverer.close()
         self.scans.stop()
-        if self._noticed_loader is not None:
-            self._noticed_loader.join(30)
-            self._noticed_loader = None
         self._started = False
 
     def close(self) -> None:
